@@ -1,0 +1,97 @@
+"""Command line: python -m backend {serve,migrate,seed,export-schema,check-migrations}."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from backend.settings import REPO_ROOT, SettingsError, get_settings
+
+log = logging.getLogger("backend")
+
+
+def _serve(_args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    if settings.is_dev and settings.host not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("APP_ENV=dev is listening on %s; use APP_ENV=production for a public host", settings.host)
+    uvicorn.run(
+        "backend.app:create_app", factory=True, host=settings.host, port=settings.port,
+        log_level=settings.log_level.lower(), proxy_headers=True, server_header=False,
+    )
+    return 0
+
+
+async def _with_orm(coro_factory):  # type: ignore[no-untyped-def]
+    from tortoise import Tortoise
+
+    from backend.db import tortoise_config
+
+    await Tortoise.init(config=tortoise_config(get_settings()))
+    try:
+        return await coro_factory()
+    finally:
+        await Tortoise.close_connections()
+
+
+def _migrate(_args: argparse.Namespace) -> int:
+    from backend.migrations_runner import apply_migrations
+
+    asyncio.run(apply_migrations(get_settings()))
+    print("migrations applied")
+    return 0
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from backend.seed import seed_demo_data
+
+    report = asyncio.run(_with_orm(lambda: seed_demo_data(force=args.force)))
+    state = "unchanged, skipped" if report.skipped else "written"
+    print(f"demo data {state}: {report.departments} departments, {report.items} items, {report.halls} halls")
+    return 0
+
+
+def _export_schema(args: argparse.Namespace) -> int:
+    from backend.schema import build_schema
+
+    sdl = build_schema(get_settings()).as_str() + "\n"
+    if args.check:
+        current = Path(args.output).read_text(encoding="utf-8") if Path(args.output).exists() else ""
+        if current != sdl:
+            print(f"{args.output} is stale: run `python -m backend export-schema`", file=sys.stderr)
+            return 1
+        print(f"{args.output} is up to date")
+        return 0
+    Path(args.output).write_text(sdl, encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m backend", description="掌上办 backend")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="serve the app (HOST/PORT)").set_defaults(run=_serve)
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(run=_migrate)
+    seed = commands.add_parser("seed", help="load demo data (idempotent)")
+    seed.add_argument("--force", action="store_true", help="rewrite even if unchanged")
+    seed.set_defaults(run=_seed)
+    export = commands.add_parser("export-schema", help="write schema.graphql")
+    export.add_argument("--output", default=str(REPO_ROOT / "schema.graphql"))
+    export.add_argument("--check", action="store_true", help="fail if the file is stale")
+    export.set_defaults(run=_export_schema)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        get_settings()
+    except SettingsError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""The Starlette application: GraphQL at /graphql, health at /healthz, the PWA at /."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route, WebSocketRoute
+from tortoise import connections
+from tortoise.contrib.starlette import RegisterTortoise
+
+from backend.bus import Bus, create_bus
+from backend.db import tortoise_config
+from backend.schema import build_schema
+from backend.schema.view import GraphQLView
+from backend.settings import Settings, get_settings
+from backend.static import SpaStaticFiles, not_built
+
+log = logging.getLogger("backend.app")
+
+
+async def healthz(request: Request) -> JSONResponse:
+    bus: Bus = request.app.state.bus
+    settings: Settings = request.app.state.settings
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+        database_ok = True
+    except Exception:  # health must answer, whatever the failure
+        log.exception("health check: database unreachable")
+        database_ok = False
+    bus_ok = await bus.ping()
+    body = {
+        "status": "ok" if database_ok and bus_ok else "degraded",
+        "database": {"ok": database_ok, "kind": settings.database_kind},
+        "bus": {"ok": bus_ok, "kind": bus.kind},
+    }
+    return JSONResponse(body, status_code=200 if database_ok and bus_ok else 503,
+                        headers={"cache-control": "no-store"})
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with RegisterTortoise(app, config=tortoise_config(settings)):
+            app.state.bus = create_bus(settings.redis_url)
+            try:
+                yield
+            finally:
+                await app.state.bus.close()
+
+    graphql = GraphQLView(build_schema(settings), settings=settings)
+    # The view takes both HTTP and the websocket upgrade used by subscriptions.
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/graphql", graphql),
+        WebSocketRoute("/graphql", graphql),
+    ]
+    if (settings.static_dir / "index.html").exists():
+        routes.append(Mount("/", SpaStaticFiles(directory=settings.static_dir)))
+    else:
+        routes.append(Route("/{path:path}", not_built))
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.settings = settings
+    return app

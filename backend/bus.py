@@ -1,0 +1,101 @@
+"""The event bus: Redis pub/sub when REDIS_URL is set, an in-process fan-out otherwise.
+
+The bus only carries notifications that something changed; the database stays the truth,
+so a subscriber that misses a message can always catch up from the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections import defaultdict
+from typing import Any, AsyncIterator, Protocol
+
+from redis import asyncio as aioredis
+
+
+class Bus(Protocol):
+    kind: str
+
+    async def publish(self, channel: str, message: dict[str, Any]) -> None: ...
+
+    def subscribe(self, channel: str) -> contextlib.AbstractAsyncContextManager[AsyncIterator[dict[str, Any]]]: ...
+
+    async def ping(self) -> bool: ...
+
+    async def close(self) -> None: ...
+
+
+class InProcessBus:
+    kind = "memory"
+
+    def __init__(self, *, queue_size: int = 1000) -> None:
+        self._queues: dict[str, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
+        self._queue_size = queue_size
+
+    async def publish(self, channel: str, message: dict[str, Any]) -> None:
+        for queue in list(self._queues.get(channel, ())):
+            if queue.full():  # a stalled subscriber loses live messages, never blocks others
+                continue
+            queue.put_nowait(message)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(self._queue_size)
+        self._queues[channel].add(queue)
+
+        async def messages() -> AsyncIterator[dict[str, Any]]:
+            while True:
+                yield await queue.get()
+
+        try:
+            yield messages()
+        finally:
+            self._queues[channel].discard(queue)
+            if not self._queues[channel]:
+                del self._queues[channel]
+
+    async def ping(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        self._queues.clear()
+
+
+class RedisBus:
+    kind = "redis"
+
+    def __init__(self, url: str) -> None:
+        self._redis = aioredis.from_url(url, decode_responses=True, health_check_interval=30)
+
+    async def publish(self, channel: str, message: dict[str, Any]) -> None:
+        await self._redis.publish(channel, json.dumps(message, ensure_ascii=False))
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
+        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        await pubsub.subscribe(channel)
+
+        async def messages() -> AsyncIterator[dict[str, Any]]:
+            async for raw in pubsub.listen():
+                if raw.get("type") == "message":
+                    yield json.loads(raw["data"])
+
+        try:
+            yield messages()
+        finally:
+            await pubsub.aclose()
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await asyncio.wait_for(self._redis.ping(), timeout=2))
+        except (aioredis.RedisError, OSError, asyncio.TimeoutError):
+            return False
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+def create_bus(redis_url: str | None) -> Bus:
+    return RedisBus(redis_url) if redis_url else InProcessBus()

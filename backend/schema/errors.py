@@ -1,0 +1,32 @@
+"""Errors the client may see. Everything else is masked by the MaskErrors extension."""
+
+from __future__ import annotations
+
+from graphql import GraphQLError
+
+from backend.services.errors import DomainError, ValidationError
+
+MASKED_MESSAGE = "服务暂时不可用，请稍后重试"
+
+
+class UserFacingError(GraphQLError):
+    """A query-argument problem the person can fix; its message is shown to them as is."""
+
+    def __init__(self, message: str, *, code: str, field: str | None = None) -> None:
+        extensions: dict[str, str] = {"code": code}
+        if field:
+            extensions["field"] = field
+        super().__init__(message, extensions=extensions)
+
+
+def from_domain(error: DomainError) -> UserFacingError:
+    return UserFacingError(
+        error.message, code=str(error.code), field=error.field if isinstance(error, ValidationError) else None
+    )
+
+
+def should_mask_error(error: GraphQLError) -> bool:
+    original = error.original_error
+    if original is None:  # validation and parse errors: about the document, safe to show
+        return False
+    return not isinstance(original, UserFacingError)

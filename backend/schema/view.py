@@ -1,0 +1,120 @@
+"""GraphQL over HTTP: strawberry's ASGI view plus what the GraphQL-over-HTTP spec and caches need.
+
+- `application/graphql-response+json` when the client accepts it; then a request error
+  (the document did not parse or validate, so nothing executed) answers 400.
+- A successful query that reads only public catalog fields, made without credentials,
+  carries `Cache-Control: public` and an ETag; a GET with a matching If-None-Match gets 304.
+- Body-level HTTP errors answer in GraphQL's JSON error shape, never as a plain-text trace.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import StrawberryGraphQLError
+from cross_web import HTTPException
+from strawberry.schema import BaseSchema
+from strawberry.types import ExecutionResult
+
+from backend.schema.context import Context
+from backend.settings import Settings
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+
+_HTTP_ERROR_MESSAGES = {
+    400: "请求格式不正确",
+    404: "未找到",
+    405: "不支持该请求方式：查询可用 GET 或 POST，变更只能用 POST",
+    415: "不支持的内容类型，请使用 application/json",
+}
+
+
+def _wants_graphql_response_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    if not accept or "*/*" in accept:
+        return True
+    return GRAPHQL_RESPONSE_JSON in accept
+
+
+class GraphQLView(GraphQL[Context, None]):
+    def __init__(self, schema: BaseSchema, *, settings: Settings) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if settings.is_dev else None,
+            allow_queries_via_get=True,
+            keep_alive=True,
+            keep_alive_interval=15,
+        )
+        self.settings = settings
+
+    def encode_json(self, data: object) -> str:
+        # UTF-8 as is: Chinese text takes 3 bytes instead of a 6-byte \u escape.
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+        context = Context(settings=self.settings, request=request, response=response)
+        request.state.graphql_context = context
+        return context
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> Any:
+        data = await super().process_result(request, result)
+        if result.errors and result.data is None and all(error.path is None for error in result.errors):
+            request.state.graphql_request_error = True  # parse/validation error: nothing ran
+            data.pop("data", None)
+        return data
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope=scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except (HTTPException, StrawberryGraphQLError) as error:
+            status = getattr(error, "status_code", 400)
+            response = JSONResponse(
+                {"errors": [{
+                    "message": _HTTP_ERROR_MESSAGES.get(status, "请求无法处理"),
+                    "extensions": {"code": "BAD_REQUEST", "detail": getattr(error, "reason", str(error))},
+                }]},
+                status_code=status,
+            )
+        else:
+            if not isinstance(response, StreamingResponse):
+                response = self._finish(request, response)
+        await response(scope, receive, send)
+
+    def _finish(self, request: Request, response: Response) -> Response:
+        if response.media_type not in (None, "application/json"):
+            return response  # GraphiQL page
+        if _wants_graphql_response_json(request):
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"
+            if getattr(request.state, "graphql_request_error", False):
+                response.status_code = 400
+        response.headers["vary"] = "Accept, Authorization"
+        context: Context | None = getattr(request.state, "graphql_context", None)
+        max_age = context.cache.public_max_age if context else None
+        if max_age is None or "authorization" in request.headers or response.status_code != 200:
+            response.headers["cache-control"] = "no-store"
+            return response
+        etag = 'W/"' + hashlib.sha256(response.body).hexdigest()[:32] + '"'
+        response.headers["cache-control"] = f"public, max-age={max_age}, stale-while-revalidate=60"
+        response.headers["etag"] = etag
+        if request.method == "GET" and etag in _if_none_match(request):
+            return Response(status_code=304, headers={
+                "etag": etag, "cache-control": response.headers["cache-control"], "vary": response.headers["vary"],
+            })
+        return response
+
+
+def _if_none_match(request: Request) -> set[str]:
+    raw = request.headers.get("if-none-match", "")
+    return {tag.strip() for tag in raw.split(",") if tag.strip()}
+

@@ -1,0 +1,61 @@
+"""Relay-style pages over an ordered result.
+
+Cursors are opaque to clients; inside they are the offset of the row in the ordering, which
+is stable for the catalog (ordered by rank, then a unique key).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Generic, Sequence, TypeVar
+
+from backend.services.errors import ValidationError
+
+T = TypeVar("T")
+
+MAX_PAGE_SIZE = 100
+_PREFIX = "o:"
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"{_PREFIX}{offset}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, *, field: str = "after") -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        text = base64.urlsafe_b64decode(padded.encode()).decode()
+        if not text.startswith(_PREFIX):
+            raise ValueError
+        offset = int(text[len(_PREFIX):])
+        if offset < 0:
+            raise ValueError
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ValidationError(field=field, message="分页游标无效，请从第一页重新加载") from None
+    return offset
+
+
+def check_page_size(first: int, *, field: str = "first") -> int:
+    if not 1 <= first <= MAX_PAGE_SIZE:
+        raise ValidationError(field=field, message=f"每页数量须在 1 到 {MAX_PAGE_SIZE} 之间")
+    return first
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    nodes: Sequence[T]
+    offset: int  # offset of nodes[0]
+    total_count: int
+
+    @property
+    def has_next_page(self) -> bool:
+        return self.offset + len(self.nodes) < self.total_count
+
+    @property
+    def has_previous_page(self) -> bool:
+        return self.offset > 0
+
+    def cursor_at(self, index: int) -> str:
+        return encode_cursor(self.offset + index + 1)

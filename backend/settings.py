@@ -1,0 +1,123 @@
+"""Settings, read once from the environment.
+
+Every other module receives a `Settings` instance; nothing else reads `os.environ`.
+Secrets (added by later features) have defaults only when APP_ENV=dev, and `__repr__`
+never prints them, so a settings object can be logged safely.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from functools import cache
+from pathlib import Path
+from typing import Mapping
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+APP_ENVS = ("dev", "test", "production")
+
+
+class SettingsError(ValueError):
+    """The environment does not describe a runnable configuration."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    app_env: str = "dev"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = REPO_ROOT / "data"
+    database_url: str = ""
+    redis_url: str | None = None
+    static_dir: Path = REPO_ROOT / "frontend" / "static"
+    log_level: str = "INFO"
+    # GraphQL guards against expensive documents (see backend/schema/__init__.py).
+    graphql_max_depth: int = 12
+    graphql_max_aliases: int = 30
+    graphql_max_tokens: int = 4000
+    # Public catalog responses may be reused this long by the browser and proxies.
+    catalog_cache_seconds: int = 300
+    secret_fields: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def is_dev(self) -> bool:
+        return self.app_env == "dev"
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    @property
+    def database_kind(self) -> str:
+        return "postgres" if self.database_url.startswith(("postgres://", "postgresql://")) else "sqlite"
+
+    def __repr__(self) -> str:  # secrets never reach logs
+        shown = []
+        for f in fields(self):
+            if f.name == "secret_fields":
+                continue
+            value = getattr(self, f.name)
+            if f.name in self.secret_fields or f.name in ("database_url", "redis_url"):
+                value = _redact_url(value) if isinstance(value, str) else value
+            shown.append(f"{f.name}={value!r}")
+        return f"Settings({', '.join(shown)})"
+
+
+def _redact_url(url: str) -> str:
+    # postgres://user:password@host/db -> postgres://user:***@host/db
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        if ":" in creds:
+            creds = creds.split(":", 1)[0] + ":***"
+        return f"{scheme}://{creds}@{host}"
+    return url
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    app_env = env.get("APP_ENV", "dev")
+    if app_env not in APP_ENVS:
+        raise SettingsError(f"APP_ENV must be one of {', '.join(APP_ENVS)}, got {app_env!r}")
+    data_dir = Path(env.get("DATA_DIR") or REPO_ROOT / "data")
+    database_url = env.get("DATABASE_URL", "")
+    if not database_url:
+        if app_env == "production":
+            raise SettingsError("DATABASE_URL is required when APP_ENV=production")
+        database_url = f"sqlite://{data_dir / 'zhangshangban.sqlite3'}"
+    if not database_url.startswith(("sqlite://", "postgres://", "postgresql://")):
+        raise SettingsError("DATABASE_URL must start with sqlite://, postgres:// or postgresql://")
+    if database_url.startswith("postgresql://"):
+        # tortoise names the scheme `postgres`
+        database_url = "postgres://" + database_url[len("postgresql://"):]
+    return Settings(
+        app_env=app_env,
+        host=env.get("HOST", "127.0.0.1"),
+        port=_int(env, "PORT", 8000, low=1, high=65535),
+        data_dir=data_dir,
+        database_url=database_url,
+        redis_url=env.get("REDIS_URL") or None,
+        static_dir=Path(env.get("STATIC_DIR") or REPO_ROOT / "frontend" / "static"),
+        log_level=env.get("LOG_LEVEL", "INFO").upper(),
+        catalog_cache_seconds=_int(env, "CATALOG_CACHE_SECONDS", 300, low=0, high=86400),
+    )
+
+
+@cache
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment exactly once."""
+    return load_settings()

@@ -1,0 +1,136 @@
+"""Shared fixtures. The suite runs on PostgreSQL + Redis when TEST_DATABASE_URL / TEST_REDIS_URL
+are set (as .ci/run does) and on an embedded SQLite file with the in-process bus otherwise."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from backend.app import create_app
+from backend.migrations_runner import apply_migrations
+from backend.seed import seed_demo_data
+from backend.settings import REPO_ROOT, Settings, load_settings
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+ON_POSTGRES = TEST_DATABASE_URL.startswith(("postgres://", "postgresql://"))
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    db = "PostgreSQL" if ON_POSTGRES else "SQLite (embedded)"
+    bus = "Redis" if TEST_REDIS_URL else "in-process bus"
+    return [f"zhangshangban: database={db}, bus={bus}"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL (SQLite hides races)")
+    for item in items:
+        if "postgres" in item.keywords and not ON_POSTGRES:
+            item.add_marker(skip)
+
+
+def _test_env(data_dir: Path) -> dict[str, str]:
+    env = {"APP_ENV": "test", "DATA_DIR": str(data_dir)}
+    if TEST_DATABASE_URL:
+        env["DATABASE_URL"] = TEST_DATABASE_URL
+    if TEST_REDIS_URL:
+        env["REDIS_URL"] = TEST_REDIS_URL
+    return env
+
+
+async def _reset_postgres(url: str) -> None:
+    """Start from an empty schema, so migrations are tested from zero on every run."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="session")
+def settings(data_dir: Path) -> Settings:
+    return load_settings(_test_env(data_dir))
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[Starlette]:
+    """The app with its lifespan running (ORM initialised, bus connected) on a migrated,
+    seeded database. Tests use the ORM directly too."""
+    if settings.database_kind == "postgres":
+        await _reset_postgres(settings.database_url)
+    await apply_migrations(settings)
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        await seed_demo_data()
+        yield application
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, app: Starlette) -> Iterator[str]:
+    """A real uvicorn process serving the built PWA on 127.0.0.1, for browser tests.
+
+    It shares the test database (migrated and seeded by the `app` fixture) on PostgreSQL,
+    and gets its own migrated and seeded SQLite file otherwise."""
+    if not (REPO_ROOT / "frontend" / "static" / "index.html").exists():
+        pytest.fail("the front end is not built: run `make frontend` (make test does it)")
+    data = tmp_path_factory.mktemp("live")
+    port = _free_port()
+    env = {**os.environ, **_test_env(data), "APP_ENV": "dev", "HOST": "127.0.0.1", "PORT": str(port),
+           "LOG_LEVEL": "WARNING"}
+    python = sys.executable
+    if not ON_POSTGRES:
+        for command in ("migrate", "seed"):
+            subprocess.run([python, "-m", "backend", command], env=env, cwd=REPO_ROOT, check=True,
+                           capture_output=True)
+    log = (data / "server.log").open("w")
+    process = subprocess.Popen([python, "-m", "backend", "serve"], env=env, cwd=REPO_ROOT,
+                               stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"live server did not start:\n{(data / 'server.log').read_text()}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
