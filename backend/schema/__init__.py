@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
+from strawberry.types import ExecutionContext
 from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
@@ -32,6 +34,15 @@ class Query:
     service_halls: list[ServiceHall] = strawberry.field(resolver=catalog.service_halls)
 
 
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        # Only failures we did not expect are logged (with their trace); bad documents and
+        # bad input are the client's business and would only flood the log.
+        unexpected = [error for error in errors if should_mask_error(error)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     # Extensions are factories: each request gets fresh instances. The parser and
     # validation caches are module-level LRUs shared across those instances.
@@ -46,4 +57,4 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.is_dev:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(query=Query, extensions=extensions, config=StrawberryConfig())
+    return Schema(query=Query, extensions=extensions, config=StrawberryConfig())

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable, Sequence, TypeVar
 
-from tortoise.expressions import Case, Q, Value, When
+from tortoise.expressions import Case, Q, RawSQL, When
 from tortoise.functions import Count
 
 from backend.models import (
@@ -39,25 +39,29 @@ def _search_filter(query: SearchQuery) -> Q:
     return match
 
 
+# Literal integers, not parameters: PostgreSQL cannot infer a type for a bare `THEN $n`.
+_RANK = [RawSQL(str(n)) for n in range(6)]
+
+
 def _search_rank(query: SearchQuery) -> Case:
     # exact name > name prefix > name substring > pinyin prefix > pinyin substring > guide text
     whens = [
-        When(search_name=query.text, then=Value(0)),
-        When(search_name__startswith=query.text, then=Value(1)),
-        When(search_name__contains=query.text, then=Value(2)),
+        When(search_name=query.text, then=_RANK[0]),
+        When(search_name__startswith=query.text, then=_RANK[1]),
+        When(search_name__contains=query.text, then=_RANK[2]),
     ]
     if query.pinyin:
         whens += [
             When(
                 Q(pinyin_full__startswith=query.pinyin) | Q(pinyin_initials__startswith=query.pinyin),
-                then=Value(3),
+                then=_RANK[3],
             ),
             When(
                 Q(pinyin_full__contains=query.pinyin) | Q(pinyin_initials__contains=query.pinyin),
-                then=Value(4),
+                then=_RANK[4],
             ),
         ]
-    return Case(*whens, default=Value(5))
+    return Case(*whens, default=_RANK[5])
 
 
 def _parse_id(raw: str, *, field: str) -> int:
@@ -81,7 +85,7 @@ async def list_items(
     after: str | None = None,
 ) -> Page[ServiceItem]:
     first = check_page_size(first)
-    offset = decode_cursor(after) if after else 0
+    offset = decode_cursor(after) if after is not None else 0
     query = parse_query(search) if search is not None else None
 
     queryset = ServiceItem.all()

@@ -15,7 +15,8 @@ from backend.services.errors import ValidationError
 
 T = TypeVar("T")
 
-MAX_PAGE_SIZE = 100
+# Large enough for the PWA to take a whole department (or the catalog) in one page.
+MAX_PAGE_SIZE = 1000
 _PREFIX = "o:"
 
 

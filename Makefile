@@ -1,0 +1,83 @@
+# 掌上办 — two commands: `make run` and `make test`. Everything they need, they install.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
+	frontend/index.html frontend/vite.config.js frontend/package.json
+
+.PHONY: help run serve install install-test frontend migrate seed test test-sqlite test-services \
+	chromium schema makemigrations bench clean
+
+help:
+	@echo "make run    install, build the PWA, migrate, seed demo data, serve http://127.0.0.1:8000"
+	@echo "make test   install test needs (incl. Debian chromium) and run every test"
+	@echo "make schema re-export schema.graphql · make makemigrations · make bench"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# Re-install only when the dependency list changes, so a second `make run` starts in seconds.
+$(VENV)/.stamp-run: pyproject.toml | $(PY)
+	$(PIP) install --quiet -e .
+	@touch $@
+
+$(VENV)/.stamp-test: pyproject.toml $(VENV)/.stamp-run
+	$(PIP) install --quiet -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.stamp-run
+install-test: $(VENV)/.stamp-test
+
+frontend/node_modules/.stamp: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+frontend/static/index.html: frontend/node_modules/.stamp $(FRONTEND_SOURCES)
+	cd frontend && npm run build --silent
+	@touch $@
+
+frontend: frontend/static/index.html
+
+migrate: install
+	$(PY) -m backend migrate
+
+seed: migrate
+	$(PY) -m backend seed
+
+run: install frontend seed
+	$(PY) -m backend serve
+
+serve: install
+	$(PY) -m backend serve
+
+chromium:
+	@command -v chromium >/dev/null || { \
+		echo "installing Debian chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# Runs the suite on embedded SQLite + in-process bus, and again on PostgreSQL + Redis when
+# TEST_DATABASE_URL / TEST_REDIS_URL are set (as .ci/run does).
+test: install-test chromium frontend
+	@echo "== tests on SQLite + in-process bus =="
+	env -u TEST_DATABASE_URL -u TEST_REDIS_URL $(PY) -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== tests on PostgreSQL + Redis =="; \
+		$(PY) -m pytest $(PYTEST_ARGS); \
+	fi
+
+schema: install
+	$(PY) -m backend export-schema
+
+makemigrations: install
+	$(VENV)/bin/tortoise -c backend.db.TORTOISE_ORM makemigrations
+
+bench: install-test frontend
+	$(PY) bench/catalog_throughput.py
+
+clean:
+	rm -rf $(VENV) frontend/node_modules frontend/static data

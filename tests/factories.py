@@ -1,0 +1,59 @@
+"""Plain async factories that write real rows."""
+
+from __future__ import annotations
+
+import itertools
+
+from tortoise import connections
+
+from backend.models import Department, Faq, Material, ProcessStep, ServiceGuide, ServiceHall, ServiceItem
+from backend.models.catalog import Audience, CaseKind, ItemType, MaterialType
+
+_serial = itertools.count(1)
+
+
+async def make_department(*, name: str | None = None) -> Department:
+    n = next(_serial)
+    return await Department.create(code=f"T{n:05d}", name=name or f"测试部门{n}", sort_order=1000 + n)
+
+
+async def make_items(*, department: Department, count: int, prefix: str) -> list[ServiceItem]:
+    """`count` complete items (guide, 2 materials, 2 steps, 1 FAQ, 1 hall) in few statements."""
+    await ServiceItem.bulk_create([
+        ServiceItem(code=f"{prefix}{i:05d}", name=f"测试事项{prefix}{i}", item_type=ItemType.LICENSING,
+                    department=department, audience=Audience.PERSON, sort_order=i)
+        for i in range(count)
+    ])
+    items = await ServiceItem.filter(code__startswith=prefix).order_by("sort_order")
+    await ServiceGuide.bulk_create([
+        ServiceGuide(item=item, basic_code=item.code, source_of_power="法定本级行使", case_kind=CaseKind.PROMISED,
+                     level_exercised="市级", implementing_body="测试机关", service_object="自然人",
+                     intermediary_service="无", fees="不收费", on_site_visits=0, promised_days=5,
+                     statutory_days=20, result_sample="《决定书》", office_hours="工作日", consultation="12345",
+                     location="测试大厅", complaint_channel="12345", acceptance_conditions="齐全",
+                     legal_basis="测试", online_address=f"/items/{item.code}", sample_forms=[])
+        for item in items
+    ])
+    guides = await ServiceGuide.filter(item_id__in=[item.id for item in items])
+    await Material.bulk_create([
+        Material(guide=guide, position=p, name=f"材料{p}", material_type=MaterialType.ORIGINAL, sample_text="无",
+                 copies=1, specification="A4", electronic_required=True)
+        for guide in guides for p in (1, 2)
+    ])
+    await ProcessStep.bulk_create([
+        ProcessStep(guide=guide, position=p, title=f"步骤{p}", description="说明") for guide in guides for p in (1, 2)
+    ])
+    await Faq.bulk_create([Faq(guide=guide, position=1, question="问", answer="答") for guide in guides])
+    hall = await ServiceHall.first()
+    assert hall is not None
+    # Integers only, so inlining them in one multi-row INSERT is safe and portable.
+    values = ",".join(f"({item.id},{hall.id})" for item in items)
+    await connections.get("default").execute_script(
+        f"INSERT INTO service_item_hall (service_item_id, servicehall_id) VALUES {values}"
+    )
+    return items
+
+
+async def delete_department(department: Department) -> None:
+    await ServiceItem.filter(department=department).delete()
+    await department.delete()

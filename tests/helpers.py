@@ -1,0 +1,75 @@
+"""Small helpers shared by tests: GraphQL calls and counting database queries."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+SQL_VERBS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
+
+
+async def gql(
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    method: str = "POST",
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    headers = {"accept": "application/graphql-response+json", **(headers or {})}
+    if method == "GET":
+        params = {"query": query}
+        if variables:
+            import json
+
+            params["variables"] = json.dumps(variables)
+        return await client.get("/graphql", params=params, headers=headers)
+    return await client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+
+
+async def gql_data(client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None) -> Any:
+    response = await gql(client, query, variables)
+    body = response.json()
+    assert response.status_code == 200, body
+    assert "errors" not in body, body["errors"]
+    return body["data"]
+
+
+@dataclass
+class QueryLog(logging.Handler):
+    statements: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        logging.Handler.__init__(self, level=logging.DEBUG)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = str(record.args[0]) if record.args else record.getMessage()
+        if text.lstrip().upper().startswith(SQL_VERBS):
+            self.statements.append(text)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@contextlib.contextmanager
+def count_queries() -> Iterator[QueryLog]:
+    """Counts SQL statements tortoise sends while the block runs."""
+    logger = logging.getLogger("tortoise.db_client")
+    handler = QueryLog()
+    previous = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)

@@ -1,0 +1,41 @@
+"""A list request costs the same number of queries for 10 or 1,000 items (DataLoaders)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from backend.models import Department
+from tests.factories import delete_department, make_department, make_items
+from tests.helpers import count_queries, gql_data
+
+DEEP_LIST = """query($d: ID) { serviceItems(departmentId: $d, first: 1000) { totalCount edges { node {
+  name department { name itemCount } halls { name }
+  guide { promisedDays materials { name licenseType { name } } process { title } faq { question } }
+} } } }"""
+
+
+@pytest.fixture
+async def small_and_large() -> AsyncIterator[tuple[Department, Department]]:
+    small, large = await make_department(), await make_department()
+    await make_items(department=small, count=10, prefix="QCS")
+    await make_items(department=large, count=1000, prefix="QCL")
+    yield small, large
+    await delete_department(small)
+    await delete_department(large)
+
+
+async def test_query_count_does_not_grow_with_items(
+    client: httpx.AsyncClient, small_and_large: tuple[Department, Department]
+) -> None:
+    small, large = small_and_large
+    counts = {}
+    for dept in (small, large):
+        with count_queries() as log:
+            data = await gql_data(client, DEEP_LIST, {"d": str(dept.id)})
+        assert len(data["serviceItems"]["edges"]) == data["serviceItems"]["totalCount"]
+        counts[data["serviceItems"]["totalCount"]] = log.count
+    assert counts[10] == counts[1000], counts
+    assert counts[10] <= 12, counts
