@@ -76,7 +76,8 @@ schema: install
 makemigrations: install
 	$(VENV)/bin/tortoise -c backend.db.TORTOISE_ORM makemigrations
 
-bench: install-test frontend
+bench: install
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(PY) bench/catalog_throughput.py
 
 clean:
