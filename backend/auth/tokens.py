@@ -1,0 +1,119 @@
+"""Verifying access tokens from the unified identity provider (统一身份认证).
+
+This is the only module that imports python-jose. Unpinned, jose would accept an HS256 token
+"signed" with the provider's public key; so the algorithm is checked against an allow-list of
+asymmetric algorithms *before* a key is chosen, the key's type must match the algorithm, and
+`jwt.decode` is given exactly that one algorithm.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Mapping
+
+from jose import jwt
+from jose.exceptions import ExpiredSignatureError, JWTClaimsError, JWTError
+
+ALLOWED_ALGORITHMS: Mapping[str, str] = {"RS256": "RSA", "ES256": "EC"}  # alg -> required JWK kty
+MAX_TOKEN_BYTES = 8192
+LEEWAY_SECONDS = 60
+JWKS_MIN_REFRESH_SECONDS = 60
+
+JwksSource = Callable[[], Awaitable[Mapping[str, Any]]]
+
+
+class TokenError(Exception):
+    """The token is not acceptable. `reason` is a stable code; the message is for people."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+class KeySet:
+    """The provider's JWKS, cached. An unknown `kid` triggers a refresh at most once a minute,
+    so a flood of tokens with made-up key ids cannot hammer the provider."""
+
+    def __init__(self, source: JwksSource, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._source = source
+        self._clock = clock
+        self._keys: dict[str, Mapping[str, Any]] = {}
+        self._fetched_at: float | None = None
+        self._lock = asyncio.Lock()
+
+    async def get(self, kid: str) -> Mapping[str, Any] | None:
+        if kid not in self._keys and self._may_refresh():
+            async with self._lock:
+                if kid not in self._keys and self._may_refresh():
+                    await self._refresh()
+        return self._keys.get(kid)
+
+    def _may_refresh(self) -> bool:
+        return self._fetched_at is None or self._clock() - self._fetched_at >= JWKS_MIN_REFRESH_SECONDS
+
+    async def _refresh(self) -> None:
+        self._fetched_at = self._clock()
+        document = await self._source()
+        self._keys = {key["kid"]: key for key in document.get("keys", []) if isinstance(key, Mapping) and "kid" in key}
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    subject: str
+    claims: Mapping[str, Any]
+    expires_at: int
+
+
+class TokenVerifier:
+    def __init__(self, *, issuer: str, audience: str, keys: KeySet) -> None:
+        self._issuer = issuer
+        self._audience = audience
+        self._keys = keys
+
+    async def verify(self, token: str) -> VerifiedToken:
+        if not isinstance(token, str) or not token:
+            raise TokenError("missing", "未提供登录凭证")
+        if len(token.encode("utf-8", "ignore")) > MAX_TOKEN_BYTES:
+            raise TokenError("malformed", "登录凭证格式不正确")
+        try:
+            header = jwt.get_unverified_header(token)
+        except JWTError:
+            raise TokenError("malformed", "登录凭证格式不正确") from None
+        algorithm = header.get("alg")
+        if algorithm not in ALLOWED_ALGORITHMS:
+            raise TokenError("algorithm", "登录凭证的签名算法不被接受")
+        kid = header.get("kid")
+        key = await self._keys.get(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise TokenError("unknown_key", "登录凭证的签名密钥未知")
+        if key.get("kty") != ALLOWED_ALGORITHMS[algorithm] or key.get("alg", algorithm) != algorithm:
+            raise TokenError("algorithm", "登录凭证的签名算法与密钥不符")
+        try:
+            claims = jwt.decode(
+                token, dict(key), algorithms=[algorithm], audience=self._audience, issuer=self._issuer,
+                options={"leeway": LEEWAY_SECONDS, "require_exp": True, "require_iss": True,
+                         "require_aud": True, "require_sub": True, "verify_at_hash": False},
+            )
+        except ExpiredSignatureError:
+            raise TokenError("expired", "登录已过期，请重新登录") from None
+        except JWTClaimsError as error:
+            raise TokenError("claims", _claims_message(str(error))) from None
+        except JWTError as error:
+            if "missing required key" in str(error):
+                raise TokenError("claims", "登录凭证内容不完整") from None
+            raise TokenError("signature", "登录凭证无效") from None
+        return VerifiedToken(subject=str(claims["sub"]), claims=claims, expires_at=int(claims["exp"]))
+
+
+def _claims_message(detail: str) -> str:
+    lowered = detail.lower()
+    if "before" in lowered or "nbf" in lowered:
+        return "登录凭证尚未生效"
+    if "issuer" in lowered:
+        return "登录凭证不是由受信任的身份认证平台签发"
+    if "audience" in lowered:
+        return "登录凭证不是签发给本应用的"
+    return "登录凭证内容不完整"
