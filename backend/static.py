@@ -10,7 +10,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-_ALWAYS_REVALIDATE = {"index.html", "sw.js", "manifest.webmanifest", "registerSW.js", ""}
+_ALWAYS_REVALIDATE = {"index.html", "sw.js", "manifest.webmanifest", "registerSW.js", ".", ""}
 
 NOT_BUILT_PAGE = """<!doctype html><html lang="zh-CN"><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>掌上办</title>

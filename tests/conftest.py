@@ -94,23 +94,55 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory, app: Starlette) -> Iterator[str]:
-    """A real uvicorn process serving the built PWA on 127.0.0.1, for browser tests.
+_RESET_LIVE_DB = """
+import asyncio, sys, asyncpg
+async def main(admin, name):
+    conn = await asyncpg.connect(admin)
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    conn = await asyncpg.connect(admin.rsplit("/", 1)[0] + "/" + name)
+    try:
+        await conn.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await conn.close()
+asyncio.run(main(sys.argv[1], sys.argv[2]))
+"""
 
-    It shares the test database (migrated and seeded by the `app` fixture) on PostgreSQL,
-    and gets its own migrated and seeded SQLite file otherwise."""
+
+def _live_database_url() -> str | None:
+    """On PostgreSQL the live server gets a sibling database, emptied, so it never races the
+    in-process tests' schema resets. Prepared in a subprocess: the sync Playwright loop may
+    already be running in this thread."""
+    if not ON_POSTGRES:
+        return None
+    url = TEST_DATABASE_URL.replace("postgresql://", "postgres://", 1)
+    base, name = url.rsplit("/", 1)
+    live_name = f"{name}_live"
+    admin = url.replace("postgres://", "postgresql://", 1)
+    subprocess.run([sys.executable, "-c", _RESET_LIVE_DB, admin, live_name], check=True)
+    return f"{base}/{live_name}"
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real uvicorn process serving the built PWA on 127.0.0.1 with migrated, seeded demo
+    data, for browser tests."""
     if not (REPO_ROOT / "frontend" / "static" / "index.html").exists():
         pytest.fail("the front end is not built: run `make frontend` (make test does it)")
     data = tmp_path_factory.mktemp("live")
     port = _free_port()
     env = {**os.environ, **_test_env(data), "APP_ENV": "dev", "HOST": "127.0.0.1", "PORT": str(port),
            "LOG_LEVEL": "WARNING"}
+    live_db = _live_database_url()
+    if live_db:
+        env["DATABASE_URL"] = live_db
     python = sys.executable
-    if not ON_POSTGRES:
-        for command in ("migrate", "seed"):
-            subprocess.run([python, "-m", "backend", command], env=env, cwd=REPO_ROOT, check=True,
-                           capture_output=True)
+    for command in ("migrate", "seed"):
+        subprocess.run([python, "-m", "backend", command], env=env, cwd=REPO_ROOT, check=True,
+                       capture_output=True)
     log = (data / "server.log").open("w")
     process = subprocess.Popen([python, "-m", "backend", "serve"], env=env, cwd=REPO_ROOT,
                                stdout=log, stderr=subprocess.STDOUT)

@@ -1,0 +1,21 @@
+import { createRouter, createWebHistory } from 'vue-router'
+
+const routes = [
+  { path: '/', name: 'home', component: () => import('./views/HomeView.vue'), meta: { title: '掌上办', tab: 'home' } },
+  { path: '/search', name: 'search', component: () => import('./views/SearchView.vue'), meta: { title: '搜索事项', tab: 'home' } },
+  { path: '/items/:code', name: 'item', component: () => import('./views/ItemView.vue'), meta: { title: '办事指南', tab: 'home' } },
+  { path: '/departments', name: 'departments', component: () => import('./views/DepartmentsView.vue'), meta: { title: '部门', tab: 'departments' } },
+  { path: '/departments/:id', name: 'department', component: () => import('./views/DepartmentView.vue'), meta: { title: '部门事项', tab: 'departments' } },
+  { path: '/me', name: 'me', component: () => import('./views/MeView.vue'), meta: { title: '我的', tab: 'me' } },
+  { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { title: '页面不存在' } },
+]
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes,
+  scrollBehavior: (to, from, saved) => saved || { top: 0 },
+})
+
+router.afterEach((to) => {
+  document.title = to.meta.title && to.meta.title !== '掌上办' ? `${to.meta.title} · 掌上办` : '掌上办 · 西安政务服务'
+})

@@ -1,0 +1,64 @@
+import { defineConfig } from 'vite'
+import vue from '@vitejs/plugin-vue'
+import Components from 'unplugin-vue-components/vite'
+import { VantResolver } from '@vant/auto-import-resolver'
+import { VitePWA } from 'vite-plugin-pwa'
+
+const THEME_COLOR = '#1b5fc1'
+
+export default defineConfig({
+  plugins: [
+    vue(),
+    // Vant components are imported on demand (no global app.use(Vant)).
+    Components({ resolvers: [VantResolver()], dts: false }),
+    VitePWA({
+      strategies: 'injectManifest',
+      srcDir: 'src',
+      filename: 'sw.js',
+      // Never skipWaiting on its own: the page asks the person first.
+      registerType: 'prompt',
+      // We call registerSW() ourselves from src/lib/pwa.js.
+      injectRegister: false,
+      scope: '/',
+      base: '/',
+      includeAssets: ['favicon.svg', 'icons/apple-touch-icon.png'],
+      manifest: {
+        id: '/',
+        name: '掌上办 · 西安政务服务',
+        short_name: '掌上办',
+        description: '西安市政务服务事项办事指南：查事项、看材料、找大厅，随时随地掌上办。',
+        lang: 'zh-CN',
+        dir: 'ltr',
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        orientation: 'portrait',
+        theme_color: THEME_COLOR,
+        background_color: '#f5f7fa',
+        categories: ['government', 'utilities'],
+        icons: [
+          { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
+          { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
+          { src: '/icons/icon-maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+        ],
+      },
+      injectManifest: {
+        globPatterns: ['**/*.{js,css,html,svg,png,ico,webmanifest,woff2}'],
+        maximumFileSizeToCacheInBytes: 3 * 1024 * 1024,
+      },
+      devOptions: { enabled: false },
+    }),
+  ],
+  build: {
+    outDir: 'static',
+    emptyOutDir: true,
+    target: 'es2020',
+  },
+  server: {
+    host: '127.0.0.1',
+    proxy: {
+      '/graphql': { target: 'http://127.0.0.1:8000', changeOrigin: true, ws: true },
+      '/healthz': { target: 'http://127.0.0.1:8000', changeOrigin: true },
+    },
+  },
+})
