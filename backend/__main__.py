@@ -1,4 +1,4 @@
-"""Command line: python -m backend {serve,migrate,seed,export-schema,check-migrations}."""
+"""Command line: python -m backend {serve,migrate,seed,export-schema,dev-token}."""
 
 from __future__ import annotations
 
@@ -71,6 +71,24 @@ def _export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dev_token(args: argparse.Namespace) -> int:
+    from backend.auth.dev_idp import mint_access_token
+    from backend.auth.identity import build_identity
+    from backend.auth.personas import PERSONAS
+    from backend.keys import load_keys
+
+    settings = get_settings()
+    if not settings.dev_idp_enabled:
+        print("dev-token needs the development identity provider: APP_ENV=dev and no OIDC_ISSUER", file=sys.stderr)
+        return 2
+    if args.persona not in PERSONAS:
+        print(f"unknown persona {args.persona!r}; choose from: {', '.join(PERSONAS)}", file=sys.stderr)
+        return 2
+    identity = build_identity(settings, load_keys(settings))
+    print(mint_access_token(identity, persona=args.persona, audience=settings.oidc_audience, seconds=args.seconds))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m backend", description="掌上办 backend")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -83,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--output", default=str(REPO_ROOT / "schema.graphql"))
     export.add_argument("--check", action="store_true", help="fail if the file is stale")
     export.set_defaults(run=_export_schema)
+    token = commands.add_parser("dev-token", help="print an access token for a demo persona (dev only)")
+    token.add_argument("persona")
+    token.add_argument("--seconds", type=int, default=3600)
+    token.set_defaults(run=_dev_token)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:

@@ -13,7 +13,10 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
+from backend.auth import dev_idp
+from backend.auth.identity import DEV_IDP_PATH, Identity, build_identity
 from backend.bus import Bus, create_bus
+from backend.keys import load_keys
 from backend.db import tortoise_config
 from backend.schema import build_schema
 from backend.schema.view import GraphQLView
@@ -42,8 +45,15 @@ async def healthz(request: Request) -> JSONResponse:
                         headers={"cache-control": "no-store"})
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+async def app_jwks(request: Request) -> JSONResponse:
+    """The app's own public signing keys, for anyone verifying codes and presentations it signs."""
+    identity: Identity = request.app.state.identity
+    return JSONResponse({"keys": [identity.codes.public_jwk]}, headers={"cache-control": "public, max-age=3600"})
+
+
+def create_app(settings: Settings | None = None, *, identity: Identity | None = None) -> Starlette:
     settings = settings or get_settings()
+    identity = identity or build_identity(settings, load_keys(settings))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -54,17 +64,21 @@ def create_app(settings: Settings | None = None) -> Starlette:
             finally:
                 await app.state.bus.close()
 
-    graphql = GraphQLView(build_schema(settings), settings=settings)
+    graphql = GraphQLView(build_schema(settings), settings=settings, identity=identity)
     # The view takes both HTTP and the websocket upgrade used by subscriptions.
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/graphql", graphql),
         WebSocketRoute("/graphql", graphql),
+        Route("/.well-known/jwks.json", app_jwks, methods=["GET"]),
     ]
+    if settings.dev_idp_enabled:
+        routes.append(Mount(DEV_IDP_PATH, routes=dev_idp.routes(identity, audience=settings.oidc_audience)))
     if (settings.static_dir / "index.html").exists():
         routes.append(Mount("/", SpaStaticFiles(directory=settings.static_dir)))
     else:
         routes.append(Route("/{path:path}", not_built))
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
+    app.state.identity = identity
     return app

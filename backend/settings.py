@@ -38,7 +38,21 @@ class Settings:
     graphql_max_tokens: int = 4000
     # Public catalog responses may be reused this long by the browser and proxies.
     catalog_cache_seconds: int = 300
-    secret_fields: tuple[str, ...] = field(default=(), repr=False)
+    # Unified identity provider (统一身份认证). With none configured and APP_ENV=dev, the
+    # built-in development provider at /dev-idp stands in.
+    oidc_issuer: str | None = None
+    oidc_audience: str = "zhangshangban"
+    oidc_jwks_url: str | None = None
+    public_url: str | None = None  # how browsers reach this app, e.g. https://zsb.example.gov.cn
+    # Secrets: base64 keys for personal-data encryption (AES-256-GCM) and its blind index
+    # (HMAC-SHA256), and the PEM key (EC P-256) the app signs its own short-lived codes with.
+    pii_encryption_key: str | None = field(default=None, repr=False)
+    pii_index_key: str | None = field(default=None, repr=False)
+    app_signing_key: str | None = field(default=None, repr=False)
+
+    @property
+    def dev_idp_enabled(self) -> bool:
+        return self.app_env == "dev" and not self.oidc_issuer
 
     @property
     def is_dev(self) -> bool:
@@ -55,10 +69,10 @@ class Settings:
     def __repr__(self) -> str:  # secrets never reach logs
         shown = []
         for f in fields(self):
-            if f.name == "secret_fields":
-                continue
             value = getattr(self, f.name)
-            if f.name in self.secret_fields or f.name in ("database_url", "redis_url"):
+            if not f.repr:
+                continue
+            if f.name in ("database_url", "redis_url"):
                 value = _redact_url(value) if isinstance(value, str) else value
             shown.append(f"{f.name}={value!r}")
         return f"Settings({', '.join(shown)})"
@@ -104,8 +118,22 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if database_url.startswith("postgresql://"):
         # tortoise names the scheme `postgres`
         database_url = "postgres://" + database_url[len("postgresql://"):]
+    oidc_issuer = env.get("OIDC_ISSUER") or None
+    if app_env == "production":
+        missing = [name for name in ("OIDC_ISSUER", "PII_ENCRYPTION_KEY", "PII_INDEX_KEY", "APP_SIGNING_KEY")
+                   if not env.get(name)]
+        if missing:
+            # The development identity provider and generated keys never run in production.
+            raise SettingsError(f"{', '.join(missing)} required when APP_ENV=production")
     return Settings(
         app_env=app_env,
+        oidc_issuer=oidc_issuer.rstrip("/") if oidc_issuer else None,
+        oidc_audience=env.get("OIDC_AUDIENCE") or "zhangshangban",
+        oidc_jwks_url=env.get("OIDC_JWKS_URL") or None,
+        public_url=(env.get("PUBLIC_URL") or "").rstrip("/") or None,
+        pii_encryption_key=env.get("PII_ENCRYPTION_KEY") or None,
+        pii_index_key=env.get("PII_INDEX_KEY") or None,
+        app_signing_key=env.get("APP_SIGNING_KEY") or None,
         host=env.get("HOST", "127.0.0.1"),
         port=_int(env, "PORT", 8000, low=1, high=65535),
         data_dir=data_dir,

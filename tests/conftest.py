@@ -8,14 +8,21 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from starlette.applications import Starlette
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
 from backend.app import create_app
+from backend.auth.dev_idp import mint_access_token
+from backend.auth.identity import DEV_IDP_KID, Identity, build_identity
+from backend.auth.tokens import TokenVerifier, public_jwk, static_key_set
+from backend.keys import load_keys, new_test_secrets
 from backend.migrations_runner import apply_migrations
 from backend.seed import seed_demo_data
 from backend.settings import REPO_ROOT, Settings, load_settings
@@ -38,8 +45,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+_SECRETS = new_test_secrets()
+TEST_ISSUER = "https://id.test.invalid"
+
+
 def _test_env(data_dir: Path) -> dict[str, str]:
-    env = {"APP_ENV": "test", "DATA_DIR": str(data_dir)}
+    env = {"APP_ENV": "test", "DATA_DIR": str(data_dir), "OIDC_ISSUER": TEST_ISSUER, **_SECRETS}
     if TEST_DATABASE_URL:
         env["DATABASE_URL"] = TEST_DATABASE_URL
     if TEST_REDIS_URL:
@@ -69,13 +80,37 @@ def settings(data_dir: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-async def app(settings: Settings) -> AsyncIterator[Starlette]:
+def identity(settings: Settings) -> Identity:
+    """The app's identity wiring with a test provider: tokens are minted by the same code as
+    the development provider's, with a key made for this run."""
+    pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    keys = load_keys(settings)
+    built = build_identity(settings, keys)
+    built.verifier = TokenVerifier(
+        issuer=TEST_ISSUER, audience=settings.oidc_audience,
+        keys=static_key_set([public_jwk(pem, algorithm="RS256", kid=DEV_IDP_KID)]),
+    )
+    built.dev_idp_pem = pem
+    return built
+
+
+@pytest.fixture(scope="session")
+def token(identity: Identity, settings: Settings) -> Callable[..., str]:
+    def make(persona: str, *, seconds: int = 600) -> str:
+        return mint_access_token(identity, persona=persona, audience=settings.oidc_audience, seconds=seconds)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings, identity: Identity) -> AsyncIterator[Starlette]:
     """The app with its lifespan running (ORM initialised, bus connected) on a migrated,
     seeded database. Tests use the ORM directly too."""
     if settings.database_kind == "postgres":
         await _reset_postgres(settings.database_url)
     await apply_migrations(settings)
-    application = create_app(settings)
+    application = create_app(settings, identity=identity)
     async with application.router.lifespan_context(application):
         await seed_demo_data()
         yield application
@@ -134,8 +169,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.fail("the front end is not built: run `make frontend` (make test does it)")
     data = tmp_path_factory.mktemp("live")
     port = _free_port()
+    # The live server is a dev server: its built-in identity provider signs the browser in.
     env = {**os.environ, **_test_env(data), "APP_ENV": "dev", "HOST": "127.0.0.1", "PORT": str(port),
-           "LOG_LEVEL": "WARNING"}
+           "LOG_LEVEL": "WARNING", "PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    env.pop("OIDC_ISSUER")
     live_db = _live_database_url()
     if live_db:
         env["DATABASE_URL"] = live_db

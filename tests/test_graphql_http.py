@@ -61,7 +61,7 @@ async def test_body_that_is_not_json_is_400_in_graphql_error_shape(client: httpx
 
 async def test_depth_limit(settings: Settings, app: Starlette) -> None:
     # The catalog has no cycles, so test the guard with a lowered limit.
-    shallow = create_app(replace(settings, graphql_max_depth=4))
+    shallow = create_app(replace(settings, graphql_max_depth=4), identity=app.state.identity)
     shallow.state.bus = app.state.bus
     deep = "{ serviceItems { edges { node { guide { materials { name } } } } } }"
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=shallow), base_url="http://t") as http:
@@ -119,7 +119,7 @@ async def test_answers_are_private_with_credentials_or_errors(client: httpx.Asyn
 @pytest.fixture
 async def production_client(settings: Settings, app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     # Shares the ORM and bus the session app already set up; only the schema options differ.
-    production = create_app(replace(settings, app_env="production"))
+    production = create_app(replace(settings, app_env="production"), identity=app.state.identity)
     production.state.bus = app.state.bus
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=production), base_url="http://t") as http:
         yield http
@@ -137,7 +137,7 @@ async def test_introspection_is_off_in_production(production_client: httpx.Async
 async def test_graphiql_only_in_dev(production_client: httpx.AsyncClient, settings: Settings, app: Starlette) -> None:
     page = {"accept": "text/html"}
     assert (await production_client.get("/graphql", headers=page)).status_code == 404
-    dev = create_app(replace(settings, app_env="dev"))
+    dev = create_app(replace(settings, app_env="dev"), identity=app.state.identity)
     dev.state.bus = app.state.bus
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=dev), base_url="http://t") as http:
         response = await http.get("/graphql", headers=page)

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Mapping
 
-from jose import jwt
+from jose import jwk, jwt
 from jose.exceptions import ExpiredSignatureError, JWTClaimsError, JWTError
 
 ALLOWED_ALGORITHMS: Mapping[str, str] = {"RS256": "RSA", "ES256": "EC"}  # alg -> required JWK kty
@@ -117,3 +117,25 @@ def _claims_message(detail: str) -> str:
     if "audience" in lowered:
         return "登录凭证不是签发给本应用的"
     return "登录凭证内容不完整"
+
+
+# ---- signing: the development identity provider and the app's own short-lived codes ----
+
+
+def sign_token(claims: Mapping[str, Any], *, private_pem: bytes, algorithm: str, kid: str) -> str:
+    if algorithm not in ALLOWED_ALGORITHMS:
+        raise ValueError(f"refusing to sign with {algorithm}")
+    return jwt.encode(dict(claims), private_pem.decode(), algorithm=algorithm, headers={"kid": kid})
+
+
+def public_jwk(private_pem: bytes, *, algorithm: str, kid: str) -> dict[str, Any]:
+    """The public half of a key as a JWK, for a published key set."""
+    key = jwk.construct(private_pem.decode(), algorithm).public_key().to_dict()
+    return {**key, "kid": kid, "alg": algorithm, "use": "sig"}
+
+
+def static_key_set(keys: list[Mapping[str, Any]]) -> KeySet:
+    async def source() -> Mapping[str, Any]:
+        return {"keys": keys}
+
+    return KeySet(source)

@@ -10,9 +10,15 @@ from backend.models.catalog import (
     ServiceHall,
     ServiceItem,
 )
+from backend.models.identity import AgentAuthority, DataAccessLog, Enterprise, Membership, User
 from backend.models.meta import AppMeta
 
 __all__ = [
+    "AgentAuthority",
+    "DataAccessLog",
+    "Enterprise",
+    "Membership",
+    "User",
     "AppMeta",
     "Department",
     "Faq",

@@ -3,11 +3,11 @@ from __future__ import annotations
 import strawberry
 
 from backend.resolvers.errors import user_errors
+from backend.resolvers.pagination import page_info
 from backend.schema.types.catalog import (
     Audience,
     Department,
     ItemType,
-    PageInfo,
     ServiceHall,
     ServiceItem,
     ServiceItemConnection,
@@ -34,16 +34,7 @@ async def service_items(
         ServiceItemEdge(cursor=page.cursor_at(index), node=ServiceItem.from_model(row))
         for index, row in enumerate(page.nodes)
     ]
-    return ServiceItemConnection(
-        edges=edges,
-        total_count=page.total_count,
-        page_info=PageInfo(
-            has_next_page=page.has_next_page,
-            has_previous_page=page.has_previous_page,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-    )
+    return ServiceItemConnection(edges=edges, total_count=page.total_count, page_info=page_info(page))
 
 
 async def service_item(code: str) -> ServiceItem | None:

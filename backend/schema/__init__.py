@@ -17,10 +17,13 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
-from backend.resolvers import catalog
+from backend.resolvers import catalog, identity
 from backend.schema.errors import MASKED_MESSAGE, should_mask_error
 from backend.schema.extensions import PublicCacheHint
+from backend.schema.exception_handlers import EXCEPTION_HANDLERS
+from backend.schema.permissions import IsAuthenticated
 from backend.schema.types.catalog import Department, ServiceHall, ServiceItem, ServiceItemConnection
+from backend.schema.types.identity import DataAccessConnection, Enterprise, IdentityCode, Me
 from backend.settings import Settings
 
 
@@ -33,6 +36,30 @@ class Query:
     service_item: ServiceItem | None = strawberry.field(resolver=catalog.service_item)
     departments: list[Department] = strawberry.field(resolver=catalog.departments)
     service_halls: list[ServiceHall] = strawberry.field(resolver=catalog.service_halls)
+    me: Me | None = strawberry.field(resolver=identity.me, permission_classes=[IsAuthenticated],
+                                     description="一人一档: the signed-in person")
+    personal_code: IdentityCode = strawberry.field(resolver=identity.personal_code,
+                                                   permission_classes=[IsAuthenticated], description="一人一码")
+    my_data_access_log: DataAccessConnection = strawberry.field(
+        resolver=identity.my_data_access_log, permission_classes=[IsAuthenticated],
+        description="Who read my sensitive data, newest first",
+    )
+    enterprise: Enterprise | None = strawberry.field(
+        resolver=identity.enterprise, permission_classes=[IsAuthenticated],
+        description="一企一档; null unless the viewer is a member within scope",
+    )
+
+
+@strawberry.type
+class Mutation:
+    reveal_my_number = strawberry.mutation(resolver=identity.reveal_my_number, permission_classes=[IsAuthenticated],
+                                           description="The owner's own full number; audited")
+    grant_agent_authority = strawberry.mutation(resolver=identity.grant_agent_authority,
+                                                permission_classes=[IsAuthenticated])
+    revoke_agent_authority = strawberry.mutation(resolver=identity.revoke_agent_authority,
+                                                 permission_classes=[IsAuthenticated])
+    identify_by_code = strawberry.mutation(resolver=identity.identify_by_code, permission_classes=[IsAuthenticated],
+                                           description="Hall window scans 一人一码/一企一码 (staff); audited")
 
 
 class Schema(strawberry.Schema):
@@ -64,4 +91,5 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.is_dev:
         extensions.append(DisableIntrospection)
-    return Schema(query=Query, extensions=extensions, config=StrawberryConfig())
+    return Schema(query=Query, mutation=Mutation, extensions=extensions, config=StrawberryConfig(),
+                  exception_handlers=EXCEPTION_HANDLERS)

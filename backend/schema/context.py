@@ -9,6 +9,8 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 
+from backend.auth.identity import Identity
+from backend.models import User
 from backend.models import Department, Faq, LicenseType, Material, ProcessStep, ServiceGuide, ServiceHall
 from backend.services import catalog
 from backend.settings import Settings
@@ -52,5 +54,9 @@ class Context:
     settings: Settings
     request: Request | WebSocket
     response: Response | WebSocket | None
+    identity: Identity
+    viewer: User | None = None  # the signed-in person; None for anonymous requests
+    token_expires_at: int | None = None
+    connection_params: dict[str, object] | None = None  # graphql-transport-ws connection_init payload
     loaders: Loaders = field(default_factory=Loaders)
     cache: CachePolicy = field(default_factory=CachePolicy)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from graphql import GraphQLError
+from strawberry.exceptions import StrawberryGraphQLError
 
 from backend.services.errors import DomainError, ValidationError
 
@@ -29,4 +30,5 @@ def should_mask_error(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None:  # validation and parse errors: about the document, safe to show
         return False
-    return not isinstance(original, UserFacingError)
+    # Permission denials (strawberry raises them as StrawberryGraphQLError) are meant for people.
+    return not isinstance(original, (UserFacingError, StrawberryGraphQLError))

@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import time
 import json
 from typing import Any
 
@@ -18,12 +20,17 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import StrawberryGraphQLError
+from strawberry.exceptions import ConnectionRejectionError, StrawberryGraphQLError
 from cross_web import HTTPException
 from strawberry.schema import BaseSchema
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 
+from backend.auth.identity import Identity
+from backend.auth.tokens import TokenError
 from backend.schema.context import Context
+from backend.services.errors import ValidationError
+from backend.services.identity import sync_user
 from backend.settings import Settings
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -44,7 +51,7 @@ def _wants_graphql_response_json(request: Request) -> bool:
 
 
 class GraphQLView(GraphQL[Context, None]):
-    def __init__(self, schema: BaseSchema, *, settings: Settings) -> None:
+    def __init__(self, schema: BaseSchema, *, settings: Settings, identity: Identity) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.is_dev else None,
@@ -53,15 +60,53 @@ class GraphQLView(GraphQL[Context, None]):
             keep_alive_interval=15,
         )
         self.settings = settings
+        self.identity = identity
 
     def encode_json(self, data: object) -> str:
         # UTF-8 as is: Chinese text takes 3 bytes instead of a 6-byte \u escape.
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
-        context = Context(settings=self.settings, request=request, response=response)
+        context = Context(settings=self.settings, request=request, response=response, identity=self.identity)
         request.state.graphql_context = context
+        if isinstance(request, Request):
+            header = request.headers.get("authorization")
+            if header is not None:
+                scheme, _, token = header.partition(" ")
+                if scheme.lower() != "bearer" or not token.strip():
+                    raise AuthError("missing", "登录凭证格式不正确，应为 Authorization: Bearer <token>")
+                await self._authenticate(context, token.strip())
         return context
+
+    async def _authenticate(self, context: Context, token: str) -> None:
+        try:
+            verified = await self.identity.verifier.verify(token)
+            context.viewer = await sync_user(claims=verified.claims, vault=self.identity.vault)
+        except TokenError as error:
+            raise AuthError(error.reason, error.message) from None
+        except ValidationError as error:
+            raise AuthError("claims", f"身份认证平台提供的信息有误（{error.field}）：{error.message}") from None
+        context.token_expires_at = verified.expires_at
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        # graphql-transport-ws: the token comes in the connection_init payload. A missing or
+        # invalid one closes the socket (4403); an expired one closes it later (4401).
+        params = context.connection_params or {}
+        token = params.get("token") or params.get("authorization") or ""
+        if isinstance(token, str) and token.lower().startswith("bearer "):
+            token = token[7:]
+        if not isinstance(token, str) or not token:
+            raise ConnectionRejectionError()
+        try:
+            await self._authenticate(context, token)
+        except AuthError:
+            raise ConnectionRejectionError() from None
+        websocket = context.request
+        assert isinstance(websocket, WebSocket) and context.token_expires_at is not None
+        delay = max(0.0, context.token_expires_at - time.time())
+        task = asyncio.get_running_loop().call_later(delay, lambda: asyncio.ensure_future(_close_expired(websocket)))
+        websocket.state.expiry_timer = task
+        return UNSET
 
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
         data = await super().process_result(request, result)
@@ -77,6 +122,13 @@ class GraphQLView(GraphQL[Context, None]):
         request = Request(scope=scope, receive=receive)
         try:
             response = await self.run(request)
+        except AuthError as error:
+            response = JSONResponse(
+                {"errors": [{"message": error.message,
+                             "extensions": {"code": "NOT_AUTHENTICATED", "reason": error.reason}}]},
+                status_code=401,
+                headers={"www-authenticate": 'Bearer error="invalid_token"', "cache-control": "no-store"},
+            )
         except (HTTPException, StrawberryGraphQLError) as error:
             status = getattr(error, "status_code", 400)
             response = JSONResponse(
@@ -112,6 +164,20 @@ class GraphQLView(GraphQL[Context, None]):
                 "etag": etag, "cache-control": response.headers["cache-control"], "vary": response.headers["vary"],
             })
         return response
+
+
+class AuthError(Exception):
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+async def _close_expired(websocket: WebSocket) -> None:
+    try:
+        await websocket.close(code=4401, reason="Token expired")
+    except RuntimeError:
+        pass  # already closed
 
 
 def _if_none_match(request: Request) -> set[str]:

@@ -9,6 +9,7 @@ class ErrorCode(StrEnum):
     INVALID_INPUT = "INVALID_INPUT"
     NOT_FOUND = "NOT_FOUND"
     NOT_PERMITTED = "NOT_PERMITTED"
+    NOT_AUTHENTICATED = "NOT_AUTHENTICATED"
 
 
 class DomainError(Exception):
@@ -31,3 +32,11 @@ class ValidationError(DomainError):
 
 class NotFoundError(DomainError):
     code = ErrorCode.NOT_FOUND
+
+
+class NotPermittedError(DomainError):
+    code = ErrorCode.NOT_PERMITTED
+
+
+class NotAuthenticatedError(DomainError):
+    code = ErrorCode.NOT_AUTHENTICATED
