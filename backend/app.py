@@ -51,6 +51,19 @@ async def app_jwks(request: Request) -> JSONResponse:
     return JSONResponse({"keys": [identity.codes.public_jwk]}, headers={"cache-control": "public, max-age=3600"})
 
 
+async def auth_config(request: Request) -> JSONResponse:
+    """What the PWA needs to start the standard OIDC code + PKCE flow. With the development
+    provider its endpoints are same-origin paths, so the flow works whatever host name the
+    browser used; a real provider is found by discovery from its issuer."""
+    settings: Settings = request.app.state.settings
+    identity: Identity = request.app.state.identity
+    body: dict[str, str] = {"issuer": identity.issuer, "clientId": settings.oidc_client_id, "scope": "openid profile"}
+    if settings.dev_idp_enabled:
+        body |= {"authorizationEndpoint": f"{DEV_IDP_PATH}/authorize", "tokenEndpoint": f"{DEV_IDP_PATH}/token",
+                 "development": "true"}
+    return JSONResponse(body, headers={"cache-control": "no-cache"})
+
+
 def create_app(settings: Settings | None = None, *, identity: Identity | None = None) -> Starlette:
     settings = settings or get_settings()
     identity = identity or build_identity(settings, load_keys(settings))
@@ -71,6 +84,7 @@ def create_app(settings: Settings | None = None, *, identity: Identity | None = 
         Route("/graphql", graphql),
         WebSocketRoute("/graphql", graphql),
         Route("/.well-known/jwks.json", app_jwks, methods=["GET"]),
+        Route("/auth/config", auth_config, methods=["GET"]),
     ]
     if settings.dev_idp_enabled:
         routes.append(Mount(DEV_IDP_PATH, routes=dev_idp.routes(identity, audience=settings.oidc_audience)))

@@ -43,6 +43,7 @@ class Settings:
     oidc_issuer: str | None = None
     oidc_audience: str = "zhangshangban"
     oidc_jwks_url: str | None = None
+    oidc_client_id: str = "zhangshangban-pwa"
     public_url: str | None = None  # how browsers reach this app, e.g. https://zsb.example.gov.cn
     # Secrets: base64 keys for personal-data encryption (AES-256-GCM) and its blind index
     # (HMAC-SHA256), and the PEM key (EC P-256) the app signs its own short-lived codes with.
@@ -130,6 +131,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         oidc_issuer=oidc_issuer.rstrip("/") if oidc_issuer else None,
         oidc_audience=env.get("OIDC_AUDIENCE") or "zhangshangban",
         oidc_jwks_url=env.get("OIDC_JWKS_URL") or None,
+        oidc_client_id=env.get("OIDC_CLIENT_ID") or "zhangshangban-pwa",
         public_url=(env.get("PUBLIC_URL") or "").rstrip("/") or None,
         pii_encryption_key=env.get("PII_ENCRYPTION_KEY") or None,
         pii_index_key=env.get("PII_INDEX_KEY") or None,

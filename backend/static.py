@@ -10,6 +10,9 @@ from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+# Server paths: an unknown one is a 404, never the app shell.
+_NOT_CLIENT_ROUTES = ("graphql", "healthz", "dev-idp/", "auth/", ".well-known/", "assets/")
+
 _ALWAYS_REVALIDATE = {"index.html", "sw.js", "manifest.webmanifest", "registerSW.js", ".", ""}
 
 NOT_BUILT_PAGE = """<!doctype html><html lang="zh-CN"><meta charset="utf-8">
@@ -28,7 +31,7 @@ class SpaStaticFiles(StaticFiles):
             response = await super().get_response(path, scope)
         except HTTPException as error:
             last = path.rsplit("/", 1)[-1]
-            if error.status_code != 404 or "." in last:
+            if error.status_code != 404 or "." in last or path.startswith(_NOT_CLIENT_ROUTES):
                 raise
             path = "index.html"
             response = await super().get_response(path, scope)

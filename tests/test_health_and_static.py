@@ -32,3 +32,11 @@ async def test_pwa_shell_routes_and_headers(client: httpx.AsyncClient) -> None:
     assert sw.headers["service-worker-allowed"] == "/"
     assert sw.headers["cache-control"] == "no-cache"
     assert (await client.get("/assets/missing.js")).status_code == 404
+
+
+async def test_auth_config_and_published_keys(client: httpx.AsyncClient) -> None:
+    config = (await client.get("/auth/config")).json()
+    assert config == {"issuer": "https://id.test.invalid", "clientId": "zhangshangban-pwa", "scope": "openid profile"}
+    keys = (await client.get("/.well-known/jwks.json")).json()["keys"]
+    assert [(k["kty"], k["alg"], k["kid"]) for k in keys] == [("EC", "ES256", "app-1")]
+    assert "d" not in keys[0]  # never the private part
