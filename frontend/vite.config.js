@@ -5,6 +5,8 @@ import { VantResolver } from '@vant/auto-import-resolver'
 import { VitePWA } from 'vite-plugin-pwa'
 
 const THEME_COLOR = '#1b5fc1'
+// `npm run dev` proxies the API to the backend (BACKEND_URL=http://127.0.0.1:8001 to change it).
+const BACKEND_URL = process.env.BACKEND_URL || 'http://127.0.0.1:8000'
 
 export default defineConfig({
   plugins: [
@@ -43,6 +45,8 @@ export default defineConfig({
         ],
       },
       injectManifest: {
+        // A classic (non-module) worker script: registers everywhere service workers exist.
+        rollupFormat: 'iife',
         globPatterns: ['**/*.{js,css,html,svg,png,ico,webmanifest,woff2}'],
         maximumFileSizeToCacheInBytes: 3 * 1024 * 1024,
       },
@@ -57,8 +61,8 @@ export default defineConfig({
   server: {
     host: '127.0.0.1',
     proxy: {
-      '/graphql': { target: 'http://127.0.0.1:8000', changeOrigin: true, ws: true },
-      '/healthz': { target: 'http://127.0.0.1:8000', changeOrigin: true },
+      '/graphql': { target: BACKEND_URL, changeOrigin: true, ws: true },
+      '/healthz': { target: BACKEND_URL, changeOrigin: true },
     },
   },
 })

@@ -19,3 +19,15 @@ export const router = createRouter({
 router.afterEach((to) => {
   document.title = to.meta.title && to.meta.title !== '掌上办' ? `${to.meta.title} · 掌上办` : '掌上办 · 西安政务服务'
 })
+
+// A screen's code could not be fetched: after a deploy (old page, new server) load the new
+// version of that screen once; offline, the screen's saved chunk comes from the service worker.
+router.onError((error, to) => {
+  const chunkFailed = /dynamically imported module|Importing a module script failed|error loading dynamically/i
+    .test(String(error?.message))
+  if (chunkFailed && navigator.onLine && !sessionStorage.getItem('zsb-chunk-reload')) {
+    sessionStorage.setItem('zsb-chunk-reload', '1')
+    window.location.assign(to.fullPath)
+  }
+})
+router.afterEach(() => sessionStorage.removeItem('zsb-chunk-reload'))

@@ -14,11 +14,21 @@ import { clientsClaim } from 'workbox-core'
 precacheAndRoute(self.__WB_MANIFEST)
 cleanupOutdatedCaches()
 
-registerRoute(
-  new NavigationRoute(createHandlerBoundToURL('/index.html'), {
-    denylist: [/^\/graphql/, /^\/healthz/, /^\/sw\.js$/, /^\/\.well-known\//],
-  }),
-)
+// Server paths are never client routes: they must reach the network even when navigated to
+// (GraphiQL, the dev identity provider's login pages, OIDC discovery, …). Keep in step with
+// _NOT_CLIENT_ROUTES in backend/static.py. Paths that name a file are not routes either.
+const SERVER_PATHS = [
+  /^\/graphql(\/|$|\?)/,
+  /^\/healthz/,
+  /^\/sw\.js$/,
+  /^\/\.well-known\//,
+  /^\/auth\//,
+  /^\/dev-idp\//,
+  /^\/assets\//,
+  /\/[^/?]+\.[^/]+$/,
+]
+
+registerRoute(new NavigationRoute(createHandlerBoundToURL('/index.html'), { denylist: SERVER_PATHS }))
 
 self.addEventListener('message', (event) => {
   if (event.data && event.data.type === 'SKIP_WAITING') self.skipWaiting()

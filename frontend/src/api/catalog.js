@@ -1,41 +1,51 @@
+// The catalog queries the screens use. Field names follow schema.graphql at the repo root.
 import { cachedQuery, query } from './graphql.js'
 
-const ITEM_FIELDS = `code name itemTypeLabel highFrequency isBundle audience department { name }`
+const ITEM_FIELDS = 'code name itemType itemTypeLabel highFrequency isBundle department { id name }'
 
+export const PAGE_SIZE = 20
+
+// 首页: high-frequency grid + departments. Saved on the device for offline use.
 export function homeData() {
   return cachedQuery('home', `{
-    frequent: serviceItems(highFrequency: true, first: 12) { edges { node { ${ITEM_FIELDS} } } }
+    frequent: serviceItems(highFrequency: true, first: 12) { totalCount edges { node { ${ITEM_FIELDS} } } }
     departments { id name itemCount }
   }`)
 }
 
-export function searchItems({ search, departmentId, first = 20, after }) {
-  return query(`query Search($search: String, $departmentId: ID, $first: Int, $after: String) {
-    serviceItems(search: $search, departmentId: $departmentId, first: $first, after: $after) {
-      totalCount
-      edges { cursor node { ${ITEM_FIELDS} } }
-      pageInfo { hasNextPage endCursor }
-    }
-  }`, { search, departmentId, first, after })
+const PAGE_QUERY = `query Items($search: String, $itemType: ItemType, $audience: Audience, $departmentId: ID,
+    $first: Int!, $after: String) {
+  serviceItems(search: $search, itemType: $itemType, audience: $audience, departmentId: $departmentId,
+      first: $first, after: $after) {
+    totalCount
+    edges { cursor node { ${ITEM_FIELDS} } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`
+
+// One page of 搜索 results (never saved: searching needs the network).
+export function searchItems({ search, itemType, audience, after, first = PAGE_SIZE }, options) {
+  return query(PAGE_QUERY, { search, itemType, audience, after, first }, options)
 }
 
-export function departmentItems(id) {
-  return cachedQuery(`department:${id}`, `query Dept($id: ID) {
-    departments { id name itemCount }
-    serviceItems(departmentId: $id, first: 200) { totalCount edges { node { ${ITEM_FIELDS} } } }
-  }`, { id })
+// One page of a department's items. The first page is saved for offline use.
+export function departmentItems(departmentId, after = null) {
+  const variables = { departmentId, first: PAGE_SIZE, after }
+  if (after) return query(PAGE_QUERY, variables).then((data) => ({ data, savedAt: null }))
+  return cachedQuery(`department:${departmentId}`, PAGE_QUERY, variables)
 }
 
 export function departments() {
-  return cachedQuery('departments', `{ departments { id name itemCount } }`)
+  return cachedQuery('departments', '{ departments { id code name itemCount } }')
 }
 
+// The whole 办事指南 of one item. Every guide opened is saved for offline use.
 export function guide(code) {
   return cachedQuery(`item:${code}`, `query Guide($code: String!) {
     serviceItem(code: $code) {
-      code name itemType itemTypeLabel audience highFrequency isBundle isDemo remark
-      department { id name }
-      halls { id name level address openingHours phone }
+      id code name itemType itemTypeLabel audience highFrequency isBundle isDemo remark
+      department { id code name }
+      halls { id name level district address openingHours phone }
       guide {
         basicCode sourceOfPower caseKind caseKindLabel levelExercised implementingBody serviceObject
         intermediaryService fees onSiteVisits promisedDays statutoryDays resultSample officeHours

@@ -1,63 +1,124 @@
-import { get, set } from 'idb-keyval'
+// GraphQL over HTTP for the public catalog.
+//
+// Queries go out as GET (/graphql?query=…&variables=…) so the browser's HTTP cache and the
+// server's ETag can reuse them. Every failure becomes an ApiError whose message is Chinese
+// and written for people; raw server text never reaches the screen.
+import { load, save } from '../lib/store.js'
 import { reportNetworkFailure, reportNetworkSuccess } from '../lib/network.js'
 
+const ENDPOINT = '/graphql'
 const ACCEPT = 'application/graphql-response+json, application/json'
-const TIMEOUT_MS = 15000
+const TIMEOUT_MS = 12000
+
+export const MESSAGES = {
+  offline: '网络连接失败，请检查网络后重试',
+  timeout: '网络较慢，请求超时，请稍后重试',
+  server: '服务暂时不可用，请稍后重试',
+  request: '请求有误，请返回首页后重试',
+  notSaved: '当前处于离线状态，且此前未保存过该内容',
+}
 
 export class ApiError extends Error {
-  constructor(message, { offline = false, code = null } = {}) {
+  /** kind: offline | timeout | server | request | graphql | aborted */
+  constructor(message, { kind, code = null } = {}) {
     super(message)
-    this.offline = offline
+    this.name = 'ApiError'
+    this.kind = kind
     this.code = code
   }
+
+  /** Failures where a saved copy is the best we can do. */
+  get canUseSaved() {
+    return this.kind === 'offline' || this.kind === 'timeout' || this.kind === 'server'
+  }
 }
 
+const HAS_CHINESE = /[\u4e00-\u9fff]/
+
+// The server marks messages written for people with an extensions.code (and writes them in
+// Chinese); parse/validation messages and masked errors are not for people.
 function messageFor(errors) {
   const first = errors?.[0]
-  // Messages the server marks with a code are written for people; anything else is not.
-  if (first?.extensions?.code) return first.message
-  return '服务暂时不可用，请稍后重试'
+  const text = typeof first?.message === 'string' ? first.message : ''
+  if (first?.extensions?.code && HAS_CHINESE.test(text)) return text
+  if (first?.extensions?.code === 'NOT_FOUND') return '未找到相关内容'
+  return MESSAGES.server
 }
 
-// Catalog queries go out as GET so the browser's HTTP cache and the server's ETag can reuse them.
-export async function query(document, variables = {}) {
-  const params = new URLSearchParams({ query: document })
-  const vars = Object.fromEntries(Object.entries(variables).filter(([, v]) => v !== undefined && v !== null && v !== ''))
+function compact(document) {
+  return document.replace(/\s+/g, ' ').trim()
+}
+
+function cleanVariables(variables) {
+  return Object.fromEntries(
+    Object.entries(variables || {}).filter(([, v]) => v !== undefined && v !== null && v !== ''),
+  )
+}
+
+export async function query(document, variables = {}, { signal } = {}) {
+  const params = new URLSearchParams({ query: compact(document) })
+  const vars = cleanVariables(variables)
   if (Object.keys(vars).length) params.set('variables', JSON.stringify(vars))
+
   const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(), TIMEOUT_MS)
+  let timedOut = false
+  const timer = setTimeout(() => { timedOut = true; controller.abort() }, TIMEOUT_MS)
+  const forwardAbort = () => controller.abort()
+  signal?.addEventListener('abort', forwardAbort)
+
   let response
   try {
-    response = await fetch(`/graphql?${params}`, { headers: { Accept: ACCEPT }, signal: controller.signal })
+    response = await fetch(`${ENDPOINT}?${params}`, {
+      method: 'GET',
+      headers: { Accept: ACCEPT },
+      credentials: 'same-origin',
+      signal: controller.signal,
+    })
   } catch {
+    if (signal?.aborted) throw new ApiError('已取消', { kind: 'aborted' })
     reportNetworkFailure()
-    throw new ApiError('网络连接失败，请检查网络后重试', { offline: true })
+    if (timedOut) throw new ApiError(MESSAGES.timeout, { kind: 'timeout' })
+    throw new ApiError(MESSAGES.offline, { kind: 'offline' })
   } finally {
     clearTimeout(timer)
+    signal?.removeEventListener('abort', forwardAbort)
   }
   reportNetworkSuccess()
-  let body
+
+  let body = null
   try {
     body = await response.json()
   } catch {
-    throw new ApiError('服务暂时不可用，请稍后重试')
+    body = null
   }
-  if (body.errors?.length) throw new ApiError(messageFor(body.errors), { code: body.errors[0]?.extensions?.code })
+  if (body?.errors?.length && !body.data) {
+    const code = body.errors[0]?.extensions?.code || null
+    throw new ApiError(messageFor(body.errors), { kind: response.status >= 500 ? 'server' : 'graphql', code })
+  }
+  if (!response.ok || !body || typeof body.data !== 'object' || body.data === null) {
+    throw new ApiError(response.status >= 500 || !body ? MESSAGES.server : MESSAGES.request, {
+      kind: response.status >= 500 || !body ? 'server' : 'request',
+    })
+  }
+  // Partial data with errors: show what we have (the catalog fields are all-or-nothing today).
   return body.data
 }
 
 // Like query(), but keeps the answer on the device and falls back to it when the network
-// fails, so every guide a person has opened still opens offline. The service worker never
-// caches /graphql; this copy belongs to the app.
-export async function cachedQuery(key, document, variables = {}) {
+// (or the server) fails, so the home page and every guide a person has opened still open
+// offline. Returns { data, savedAt } where savedAt is set only when the saved copy is shown.
+export async function cachedQuery(key, document, variables = {}, options = {}) {
   try {
-    const data = await query(document, variables)
-    set(key, { data, savedAt: Date.now() }).catch(() => {})
-    return { data, stale: false, savedAt: Date.now() }
+    const data = await query(document, variables, options)
+    await save(key, { data, savedAt: Date.now() })
+    return { data, savedAt: null }
   } catch (error) {
-    if (!error.offline) throw error
-    const saved = await get(key).catch(() => undefined)
-    if (!saved) throw new ApiError('当前处于离线状态，且此前未保存过该内容', { offline: true })
-    return { data: saved.data, stale: true, savedAt: saved.savedAt }
+    if (!(error instanceof ApiError) || !error.canUseSaved) throw error
+    const saved = await load(key)
+    if (!saved) {
+      if (error.kind === 'offline') throw new ApiError(MESSAGES.notSaved, { kind: 'offline' })
+      throw error
+    }
+    return { data: saved.data, savedAt: saved.savedAt }
   }
 }
