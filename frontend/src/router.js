@@ -7,6 +7,9 @@ const routes = [
   { path: '/departments', name: 'departments', component: () => import('./views/DepartmentsView.vue'), meta: { title: '部门', tab: 'departments' } },
   { path: '/departments/:id', name: 'department', component: () => import('./views/DepartmentView.vue'), meta: { title: '部门事项', tab: 'departments' } },
   { path: '/me', name: 'me', component: () => import('./views/MeView.vue'), meta: { title: '我的', tab: 'me' } },
+  { path: '/signin/callback', name: 'signin-callback', component: () => import('./views/SignInCallbackView.vue'), meta: { title: '登录' } },
+  { path: '/me/access-log', name: 'access-log', component: () => import('./views/AccessLogView.vue'), meta: { title: '数据访问记录', tab: 'me' } },
+  { path: '/enterprise/:uscc', name: 'enterprise', component: () => import('./views/EnterpriseView.vue'), meta: { title: '企业空间', tab: 'me' } },
   { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { title: '页面不存在' } },
 ]
 

@@ -5,6 +5,7 @@
 // and written for people; raw server text never reaches the screen.
 import { load, save } from '../lib/store.js'
 import { reportNetworkFailure, reportNetworkSuccess } from '../lib/network.js'
+import { accessToken, signOut } from '../lib/auth.js'
 
 const ENDPOINT = '/graphql'
 const ACCEPT = 'application/graphql-response+json, application/json'
@@ -55,7 +56,15 @@ function cleanVariables(variables) {
   )
 }
 
-export async function query(document, variables = {}, { signal } = {}) {
+// Signed-in calls (personal data, mutations) go as POST with the access token and are never
+// cached: not by the browser, not by the service worker, not on the device.
+export function authedQuery(document, variables = {}, options = {}) {
+  const token = accessToken()
+  if (!token) return Promise.reject(new ApiError('请先登录', { kind: 'graphql', code: 'NOT_AUTHENTICATED' }))
+  return query(document, variables, { ...options, token })
+}
+
+export async function query(document, variables = {}, { signal, token } = {}) {
   const params = new URLSearchParams({ query: compact(document) })
   const vars = cleanVariables(variables)
   if (Object.keys(vars).length) params.set('variables', JSON.stringify(vars))
@@ -68,7 +77,13 @@ export async function query(document, variables = {}, { signal } = {}) {
 
   let response
   try {
-    response = await fetch(`${ENDPOINT}?${params}`, {
+    response = await fetch(token ? ENDPOINT : `${ENDPOINT}?${params}`, token ? {
+      method: 'POST',
+      headers: { Accept: ACCEPT, 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: compact(document), variables: vars }),
+      cache: 'no-store',
+      signal: controller.signal,
+    } : {
       method: 'GET',
       headers: { Accept: ACCEPT },
       credentials: 'same-origin',
@@ -90,6 +105,11 @@ export async function query(document, variables = {}, { signal } = {}) {
     body = await response.json()
   } catch {
     body = null
+  }
+  if (response.status === 401) {
+    signOut()
+    throw new ApiError(messageFor(body?.errors) === MESSAGES.server ? '登录已失效，请重新登录' : messageFor(body?.errors),
+      { kind: 'graphql', code: 'NOT_AUTHENTICATED' })
   }
   if (body?.errors?.length && !body.data) {
     const code = body.errors[0]?.extensions?.code || null
