@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def _b64key(value: str, name: str) -> bytes:
     return key
 
 
-def _stored(path: Path, make: callable) -> bytes:  # type: ignore[valid-type]
+def _stored(path: Path, make: Callable[[], bytes]) -> bytes:
     if path.exists():
         return path.read_bytes()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -53,7 +54,7 @@ def load_keys(settings: Settings) -> Keys:
     folder = settings.data_dir / "secrets"
     generate = settings.is_dev
 
-    def pick(value: str | None, name: str, filename: str, make: callable) -> bytes:  # type: ignore[valid-type]
+    def pick(value: str | None, name: str, filename: str, make: Callable[[], bytes]) -> bytes:
         if value:
             return value.encode() if filename.endswith(".pem") else _b64key(value, name)
         if not generate:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -40,20 +39,15 @@ async def gql_data(client: httpx.AsyncClient, query: str, variables: dict[str, A
     return body["data"]
 
 
-@dataclass
 class QueryLog(logging.Handler):
-    statements: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        logging.Handler.__init__(self, level=logging.DEBUG)
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.statements: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         text = str(record.args[0]) if record.args else record.getMessage()
         if text.lstrip().upper().startswith(SQL_VERBS):
             self.statements.append(text)
-
-    def __hash__(self) -> int:
-        return id(self)
 
     @property
     def count(self) -> int:

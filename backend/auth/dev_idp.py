@@ -57,6 +57,8 @@ def _error_page(message: str, status: int = 400) -> HTMLResponse:
 
 def routes(identity: Identity, *, audience: str) -> list[Route]:
     grants: dict[str, _Grant] = {}
+    assert identity.dev_idp_pem is not None
+    key_set = {"keys": [public_jwk(identity.dev_idp_pem, algorithm="RS256", kid=DEV_IDP_KID)]}
 
     async def discovery(request: Request) -> JSONResponse:
         issuer = identity.issuer
@@ -74,8 +76,7 @@ def routes(identity: Identity, *, audience: str) -> list[Route]:
         })
 
     async def jwks(request: Request) -> JSONResponse:
-        assert identity.dev_idp_pem is not None
-        return JSONResponse({"keys": [public_jwk(identity.dev_idp_pem, algorithm="RS256", kid=DEV_IDP_KID)]})
+        return JSONResponse(key_set)
 
     async def authorize(request: Request) -> Response:
         params = request.query_params if request.method == "GET" else await request.form()

@@ -117,7 +117,13 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await super().__call__(scope, receive, send)
+            try:
+                await super().__call__(scope, receive, send)
+            finally:
+                # The connection is over: drop its expiry timer (it holds the socket).
+                timer = scope.get("state", {}).get("expiry_timer")
+                if timer is not None:
+                    timer.cancel()
             return
         request = Request(scope=scope, receive=receive)
         try:

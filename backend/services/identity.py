@@ -159,7 +159,11 @@ async def _require_legal_rep(*, user: User, uscc: str) -> Enterprise:
 async def agents_of(*, user: User, uscc: str) -> list[tuple[Membership, AgentAuthority | None]]:
     enterprise = await _require_legal_rep(user=user, uscc=uscc)
     members = await Membership.filter(enterprise=enterprise, role=MembershipRole.AGENT).prefetch_related("user").order_by("id")
-    return [(m, await _active_authority(m)) for m in members]
+    live = await AgentAuthority.filter(
+        membership_id__in=[m.id for m in members], revoked_at__isnull=True, expires_at__gt=_now()
+    ).order_by("created_at")
+    newest = {authority.membership_id: authority for authority in live}  # later rows win
+    return [(m, newest.get(m.id)) for m in members]
 
 
 async def grant_agent_authority(

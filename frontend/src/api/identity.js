@@ -27,6 +27,10 @@ export function enterprise(uscc) {
     code { token qrSvg expiresAt } } }`, { uscc })
 }
 
+export function enterpriseCode(uscc) {
+  return authedQuery(`query($uscc: String!) { enterprise(uscc: $uscc) { code { token qrSvg expiresAt } } }`, { uscc })
+}
+
 export function grantAgentAuthority(input) {
   return authedQuery(`mutation($input: GrantAgentAuthorityInput!) { grantAgentAuthority(input: $input) {
     __typename ... on AgentAuthorityGranted { authority { id } }
