@@ -13,7 +13,11 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
+from backend import uploads_http
 from backend.auth import dev_idp
+from backend.jobs import start_periodic_jobs, stop_periodic_jobs
+from backend.services.case_events import flush_announcements
+from backend.services.case_feed import CaseFeed
 from backend.auth.identity import DEV_IDP_PATH, Identity, build_identity
 from backend.bus import Bus, create_bus
 from backend.keys import load_keys
@@ -72,9 +76,15 @@ def create_app(settings: Settings | None = None, *, identity: Identity | None = 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(settings)):
             app.state.bus = create_bus(settings.redis_url)
+            app.state.case_feed = CaseFeed(bus=app.state.bus, poll_seconds=settings.feed_poll_seconds)
+            await app.state.case_feed.start()
+            jobs = start_periodic_jobs(settings, bus=app.state.bus)
             try:
                 yield
             finally:
+                await stop_periodic_jobs(jobs)
+                await app.state.case_feed.stop()
+                await flush_announcements()
                 await app.state.bus.close()
 
     graphql = GraphQLView(build_schema(settings), settings=settings, identity=identity)
@@ -85,6 +95,8 @@ def create_app(settings: Settings | None = None, *, identity: Identity | None = 
         WebSocketRoute("/graphql", graphql),
         Route("/.well-known/jwks.json", app_jwks, methods=["GET"]),
         Route("/auth/config", auth_config, methods=["GET"]),
+        Route("/uploads", uploads_http.upload, methods=["POST"]),
+        Route("/uploads/{upload_id}", uploads_http.download, methods=["GET"]),
     ]
     if settings.dev_idp_enabled:
         routes.append(Mount(DEV_IDP_PATH, routes=dev_idp.routes(identity, audience=settings.oidc_audience)))

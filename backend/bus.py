@@ -67,7 +67,7 @@ class RedisBus:
     kind = "redis"
 
     def __init__(self, url: str) -> None:
-        self._redis = aioredis.from_url(url, decode_responses=True, health_check_interval=30)
+        self._redis = aioredis.from_url(url, decode_responses=True, health_check_interval=30, socket_connect_timeout=2)
 
     async def publish(self, channel: str, message: dict[str, Any]) -> None:
         await self._redis.publish(channel, json.dumps(message, ensure_ascii=False))

@@ -38,6 +38,12 @@ class Settings:
     graphql_max_tokens: int = 4000
     # Public catalog responses may be reused this long by the browser and proxies.
     catalog_cache_seconds: int = 300
+    # Cases: uploads, 容缺 supplement period, 电子监察 and the live feed.
+    upload_max_bytes: int = 10 * 1024 * 1024
+    deficiency_supplement_days: int = 10  # working days to supply 容缺 materials
+    supervision_warn_percent: int = 80  # warn staff when this share of the promised time is used
+    supervision_interval_seconds: int = 60
+    feed_poll_seconds: float = 5.0  # the feed re-reads the event table this often even without a bus message
     # Unified identity provider (统一身份认证). With none configured and APP_ENV=dev, the
     # built-in development provider at /dev-idp stands in.
     oidc_issuer: str | None = None
@@ -66,6 +72,10 @@ class Settings:
     @property
     def database_kind(self) -> str:
         return "postgres" if self.database_url.startswith(("postgres://", "postgresql://")) else "sqlite"
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.data_dir / "uploads"
 
     def __repr__(self) -> str:  # secrets never reach logs
         shown = []
@@ -144,6 +154,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         static_dir=Path(env.get("STATIC_DIR") or REPO_ROOT / "frontend" / "static"),
         log_level=env.get("LOG_LEVEL", "INFO").upper(),
         catalog_cache_seconds=_int(env, "CATALOG_CACHE_SECONDS", 300, low=0, high=86400),
+        upload_max_bytes=_int(env, "UPLOAD_MAX_BYTES", 10 * 1024 * 1024, low=1024, high=100 * 1024 * 1024),
+        deficiency_supplement_days=_int(env, "DEFICIENCY_SUPPLEMENT_DAYS", 10, low=1, high=60),
+        supervision_warn_percent=_int(env, "SUPERVISION_WARN_PERCENT", 80, low=1, high=99),
+        supervision_interval_seconds=_int(env, "SUPERVISION_INTERVAL_SECONDS", 60, low=0, high=86400),
+        feed_poll_seconds=_int(env, "FEED_POLL_MS", 5000, low=50, high=600_000) / 1000,
     )
 
 

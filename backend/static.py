@@ -11,7 +11,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 # Server paths: an unknown one is a 404, never the app shell.
-_NOT_CLIENT_ROUTES = ("graphql", "healthz", "dev-idp/", "auth/", ".well-known/", "assets/")
+_NOT_CLIENT_ROUTES = ("graphql", "healthz", "dev-idp/", "auth/", ".well-known/", "assets/", "uploads")
 
 _ALWAYS_REVALIDATE = {"index.html", "sw.js", "manifest.webmanifest", "registerSW.js", ".", ""}
 

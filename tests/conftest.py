@@ -50,7 +50,9 @@ TEST_ISSUER = "https://id.test.invalid"
 
 
 def _test_env(data_dir: Path) -> dict[str, str]:
-    env = {"APP_ENV": "test", "DATA_DIR": str(data_dir), "OIDC_ISSUER": TEST_ISSUER, **_SECRETS}
+    # Supervision runs when a test calls it; the feed re-reads often so a lost bus message costs little.
+    env = {"APP_ENV": "test", "DATA_DIR": str(data_dir), "OIDC_ISSUER": TEST_ISSUER, **_SECRETS,
+           "SUPERVISION_INTERVAL_SECONDS": "0", "FEED_POLL_MS": "500"}
     if TEST_DATABASE_URL:
         env["DATABASE_URL"] = TEST_DATABASE_URL
     if TEST_REDIS_URL:

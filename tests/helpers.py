@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 
+_COUNTING: contextvars.ContextVar[bool] = contextvars.ContextVar("counting_queries", default=False)
 SQL_VERBS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
 
 
@@ -45,6 +47,8 @@ class QueryLog(logging.Handler):
         self.statements: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
+        if not _COUNTING.get():
+            return  # background work (the case feed's re-reads) is not the block's
         text = str(record.args[0]) if record.args else record.getMessage()
         if text.lstrip().upper().startswith(SQL_VERBS):
             self.statements.append(text)
@@ -62,8 +66,11 @@ def count_queries() -> Iterator[QueryLog]:
     previous = logger.level
     logger.setLevel(logging.DEBUG)
     logger.addHandler(handler)
+    # A context variable marks the block; tasks it starts (DataLoader batches) inherit it.
+    marker = _COUNTING.set(True)
     try:
         yield handler
     finally:
+        _COUNTING.reset(marker)
         logger.removeHandler(handler)
         logger.setLevel(previous)

@@ -12,8 +12,16 @@ from backend.models.catalog import (
 )
 from backend.models.identity import AgentAuthority, DataAccessLog, Enterprise, Membership, User
 from backend.models.meta import AppMeta
+from backend.models.cases import Case, CaseEvent, CaseMaterial
+from backend.models.licenses import ELicense
+from backend.models.uploads import Upload
 
 __all__ = [
+    "Case",
+    "CaseEvent",
+    "CaseMaterial",
+    "ELicense",
+    "Upload",
     "AgentAuthority",
     "DataAccessLog",
     "Enterprise",

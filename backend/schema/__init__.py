@@ -17,12 +17,13 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
-from backend.resolvers import catalog, identity
+from backend.resolvers import cases, catalog, identity
 from backend.schema.errors import MASKED_MESSAGE, should_mask_error
 from backend.schema.extensions import PublicCacheHint
 from backend.schema.exception_handlers import EXCEPTION_HANDLERS
 from backend.schema.permissions import IsAuthenticated
 from backend.schema.types.catalog import Department, ServiceHall, ServiceItem, ServiceItemConnection
+from backend.schema.types.cases import ApplicationForm, Case, CaseConnection, CaseEvent, SupervisionReport
 from backend.schema.types.identity import DataAccessConnection, Enterprise, IdentityCode, Me
 from backend.settings import Settings
 
@@ -48,6 +49,20 @@ class Query:
         resolver=identity.enterprise, permission_classes=[IsAuthenticated],
         description="一企一档; null unless the viewer is a member within scope",
     )
+    application_form: ApplicationForm | None = strawberry.field(
+        resolver=cases.application_form, permission_classes=[IsAuthenticated],
+        description="在线申请: the materials checklist, with what is already on file (免证办)",
+    )
+    my_cases: CaseConnection = strawberry.field(resolver=cases.my_cases, permission_classes=[IsAuthenticated],
+                                                description="我的办件, newest first")
+    case: Case | None = strawberry.field(resolver=cases.case, permission_classes=[IsAuthenticated],
+                                         description="One case by number; null when the viewer may not see it")
+    staff_cases: CaseConnection = strawberry.field(resolver=cases.staff_cases, permission_classes=[IsAuthenticated],
+                                                   description="窗口工作台: the staff member's department's cases")
+    supervision: SupervisionReport = strawberry.field(
+        resolver=cases.supervision_report, permission_classes=[IsAuthenticated],
+        description="电子监察: due-soon and overdue cases per department",
+    )
 
 
 @strawberry.type
@@ -60,6 +75,30 @@ class Mutation:
                                                  permission_classes=[IsAuthenticated])
     identify_by_code = strawberry.mutation(resolver=identity.identify_by_code, permission_classes=[IsAuthenticated],
                                            description="Hall window scans 一人一码/一企一码 (staff); audited")
+    submit_application = strawberry.mutation(resolver=cases.submit_application, permission_classes=[IsAuthenticated],
+                                             description="在线申请; idempotent per idempotencyKey")
+    supplement_materials = strawberry.mutation(resolver=cases.supplement_materials, permission_classes=[IsAuthenticated],
+                                               description="补正 / 补齐容缺材料")
+    withdraw_case = strawberry.mutation(resolver=cases.withdraw_case, permission_classes=[IsAuthenticated])
+    accept_case = strawberry.mutation(resolver=cases.accept_case, permission_classes=[IsAuthenticated],
+                                      description="受理 (staff): issues the acceptance notice, starts the clock")
+    request_supplement = strawberry.mutation(resolver=cases.request_supplement, permission_classes=[IsAuthenticated],
+                                             description="要求补正 (staff), listing exactly which materials")
+    start_review = strawberry.mutation(resolver=cases.start_review, permission_classes=[IsAuthenticated])
+    approve_case = strawberry.mutation(resolver=cases.approve_case, permission_classes=[IsAuthenticated])
+    reject_case = strawberry.mutation(resolver=cases.reject_case, permission_classes=[IsAuthenticated])
+    deliver_case = strawberry.mutation(resolver=cases.deliver_case, permission_classes=[IsAuthenticated],
+                                       description="送达: window pickup, electronic, or mail with tracking number")
+    explain_overdue = strawberry.mutation(resolver=cases.explain_overdue, permission_classes=[IsAuthenticated],
+                                          description="The department's stated reason for an overdue case (Art. 33)")
+
+
+@strawberry.type
+class Subscription:
+    case_progress: CaseEvent = strawberry.subscription(
+        resolver=cases.case_progress, permission_classes=[IsAuthenticated],
+        description="Events of the cases the viewer may see: replayed after `after`, then live; in order, no duplicates",
+    )
 
 
 class Schema(strawberry.Schema):
@@ -91,5 +130,5 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.is_dev:
         extensions.append(DisableIntrospection)
-    return Schema(query=Query, mutation=Mutation, extensions=extensions, config=StrawberryConfig(),
+    return Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions, config=StrawberryConfig(),
                   exception_handlers=EXCEPTION_HANDLERS)

@@ -10,9 +10,12 @@ from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 
 from backend.auth.identity import Identity
-from backend.models import User
+from backend.bus import Bus
+from backend.models import CaseEvent, CaseMaterial, Enterprise, ServiceItem, Upload, User
 from backend.models import Department, Faq, LicenseType, Material, ProcessStep, ServiceGuide, ServiceHall
-from backend.services import catalog
+from backend.services import case_queries, catalog
+from backend.services.case_access import CaseScope, case_scope
+from backend.services.case_feed import CaseFeed
 from backend.settings import Settings
 
 
@@ -40,6 +43,23 @@ class Loaders:
     halls: DataLoader[int, list[ServiceHall]] = field(
         default_factory=lambda: DataLoader(load_fn=catalog.halls_by_item_id)
     )
+    item: DataLoader[int, ServiceItem | None] = field(default_factory=lambda: DataLoader(load_fn=case_queries.items_by_id))
+    user: DataLoader[int, User | None] = field(default_factory=lambda: DataLoader(load_fn=case_queries.users_by_id))
+    enterprise: DataLoader[int, Enterprise | None] = field(
+        default_factory=lambda: DataLoader(load_fn=case_queries.enterprises_by_id)
+    )
+    case_events: DataLoader[int, list[CaseEvent]] = field(
+        default_factory=lambda: DataLoader(load_fn=case_queries.events_by_case_id)
+    )
+    case_materials: DataLoader[int, list[CaseMaterial]] = field(
+        default_factory=lambda: DataLoader(load_fn=case_queries.materials_by_case_id)
+    )
+    case_material_files: DataLoader[int, list[Upload]] = field(
+        default_factory=lambda: DataLoader(load_fn=case_queries.files_by_case_material_id)
+    )
+    license_type_name: DataLoader[int, str | None] = field(
+        default_factory=lambda: DataLoader(load_fn=case_queries.license_names_by_license_id)
+    )
 
 
 @dataclass
@@ -58,5 +78,16 @@ class Context:
     viewer: User | None = None  # the signed-in person; None for anonymous requests
     token_expires_at: int | None = None
     connection_params: dict[str, object] | None = None  # graphql-transport-ws connection_init payload
+    bus: Bus | None = None
+    feed: CaseFeed | None = None
     loaders: Loaders = field(default_factory=Loaders)
     cache: CachePolicy = field(default_factory=CachePolicy)
+    _case_scope: CaseScope | None = None
+
+    async def case_scope(self) -> CaseScope | None:
+        """What cases the viewer may see, computed once per request."""
+        if self.viewer is None:
+            return None
+        if self._case_scope is None:
+            self._case_scope = await case_scope(user=self.viewer)
+        return self._case_scope

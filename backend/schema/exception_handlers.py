@@ -6,6 +6,8 @@ from typing import Any
 
 import strawberry
 
+from backend.models.cases import CaseStatus
+from backend.schema.types import cases
 from backend.schema.types import errors as types
 from backend.services import errors
 
@@ -25,4 +27,23 @@ class NotFoundHandler(strawberry.ExceptionHandler[errors.NotFoundError, types.No
         return types.NotFoundError(code=exception.code, message=exception.message)
 
 
-EXCEPTION_HANDLERS = (ValidationHandler(), NotPermittedHandler(), NotFoundHandler())
+class InvalidTransitionHandler(strawberry.ExceptionHandler[errors.InvalidTransitionError, cases.InvalidTransitionError]):
+    def handle(self, exception: errors.InvalidTransitionError, *, field: Any, info: Any) -> cases.InvalidTransitionError:
+        return cases.InvalidTransitionError(code=exception.code, message=exception.message,
+                                            status=CaseStatus(exception.status))
+
+
+class MaterialsMissingHandler(strawberry.ExceptionHandler[errors.MaterialsMissingError, cases.MaterialsMissingError]):
+    def handle(self, exception: errors.MaterialsMissingError, *, field: Any, info: Any) -> cases.MaterialsMissingError:
+        missing = [cases.MissingMaterial(material_id=strawberry.ID(str(m.material_id)), name=m.name,
+                                         deficiency_allowed=m.deficiency_allowed) for m in exception.missing]
+        return cases.MaterialsMissingError(code=exception.code, message=exception.message, missing=missing)
+
+
+class ItemNotOnlineHandler(strawberry.ExceptionHandler[errors.ItemNotOnlineError, cases.ItemNotOnlineError]):
+    def handle(self, exception: errors.ItemNotOnlineError, *, field: Any, info: Any) -> cases.ItemNotOnlineError:
+        return cases.ItemNotOnlineError(code=exception.code, message=exception.message)
+
+
+EXCEPTION_HANDLERS = (ValidationHandler(), NotPermittedHandler(), NotFoundHandler(), InvalidTransitionHandler(),
+                      MaterialsMissingHandler(), ItemNotOnlineHandler())

@@ -27,10 +27,8 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from backend.auth.identity import Identity
-from backend.auth.tokens import TokenError
+from backend.auth.bearer import AuthError, authenticate, bearer_token
 from backend.schema.context import Context
-from backend.services.errors import ValidationError
-from backend.services.identity import sync_user
 from backend.settings import Settings
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -67,26 +65,20 @@ class GraphQLView(GraphQL[Context, None]):
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
-        context = Context(settings=self.settings, request=request, response=response, identity=self.identity)
+        state = request.app.state
+        context = Context(settings=self.settings, request=request, response=response, identity=self.identity,
+                          bus=getattr(state, "bus", None), feed=getattr(state, "case_feed", None))
         request.state.graphql_context = context
         if isinstance(request, Request):
             header = request.headers.get("authorization")
             if header is not None:
-                scheme, _, token = header.partition(" ")
-                if scheme.lower() != "bearer" or not token.strip():
-                    raise AuthError("missing", "登录凭证格式不正确，应为 Authorization: Bearer <token>")
-                await self._authenticate(context, token.strip())
+                await self._authenticate(context, bearer_token(header))
         return context
 
     async def _authenticate(self, context: Context, token: str) -> None:
-        try:
-            verified = await self.identity.verifier.verify(token)
-            context.viewer = await sync_user(claims=verified.claims, vault=self.identity.vault)
-        except TokenError as error:
-            raise AuthError(error.reason, error.message) from None
-        except ValidationError as error:
-            raise AuthError("claims", f"身份认证平台提供的信息有误（{error.field}）：{error.message}") from None
-        context.token_expires_at = verified.expires_at
+        signed_in = await authenticate(self.identity, token)
+        context.viewer = signed_in.user
+        context.token_expires_at = signed_in.expires_at
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         # graphql-transport-ws: the token comes in the connection_init payload. A missing or
@@ -170,13 +162,6 @@ class GraphQLView(GraphQL[Context, None]):
                 "etag": etag, "cache-control": response.headers["cache-control"], "vary": response.headers["vary"],
             })
         return response
-
-
-class AuthError(Exception):
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
 
 
 async def _close_expired(websocket: WebSocket) -> None:

@@ -8,7 +8,7 @@ fixed number of queries whatever its size.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable, Sequence, TypeVar
+from typing import Sequence
 
 from tortoise.expressions import Case, Q, RawSQL, When
 from tortoise.functions import Count
@@ -24,12 +24,10 @@ from backend.models import (
     ServiceItem,
 )
 from backend.models.catalog import Audience, ItemType
+from backend.services.batch import grouped, in_key_order
 from backend.services.errors import ValidationError
 from backend.services.pagination import Page, check_page_size, decode_cursor
 from backend.services.search import SearchQuery, parse_query
-
-K = TypeVar("K")
-V = TypeVar("V")
 
 
 def _search_filter(query: SearchQuery) -> Q:
@@ -132,20 +130,9 @@ async def list_halls() -> list[ServiceHall]:
 # ---- batch loaders -------------------------------------------------------------------
 
 
-def _in_key_order(keys: Sequence[K], found: dict[K, V]) -> list[V | None]:
-    return [found.get(key) for key in keys]
-
-
-def _grouped(keys: Sequence[K], rows: Iterable[V], key_attr: str) -> list[list[V]]:
-    groups: dict[K, list[V]] = defaultdict(list)
-    for row in rows:
-        groups[getattr(row, key_attr)].append(row)
-    return [groups.get(key, []) for key in keys]
-
-
 async def departments_by_id(ids: Sequence[int]) -> list[Department | None]:
     rows = await Department.filter(id__in=set(ids))
-    return _in_key_order(ids, {row.id: row for row in rows})
+    return in_key_order(ids, {row.id: row for row in rows})
 
 
 async def item_counts_by_department(ids: Sequence[int]) -> list[int]:
@@ -161,24 +148,24 @@ async def item_counts_by_department(ids: Sequence[int]) -> list[int]:
 
 async def guides_by_item_id(item_ids: Sequence[int]) -> list[ServiceGuide | None]:
     rows = await ServiceGuide.filter(item_id__in=set(item_ids))
-    return _in_key_order(item_ids, {row.item_id: row for row in rows})
+    return in_key_order(item_ids, {row.item_id: row for row in rows})
 
 
 async def materials_by_guide_id(guide_ids: Sequence[int]) -> list[list[Material]]:
-    return _grouped(guide_ids, await Material.filter(guide_id__in=set(guide_ids)), "guide_id")
+    return grouped(guide_ids, await Material.filter(guide_id__in=set(guide_ids)), "guide_id")
 
 
 async def process_by_guide_id(guide_ids: Sequence[int]) -> list[list[ProcessStep]]:
-    return _grouped(guide_ids, await ProcessStep.filter(guide_id__in=set(guide_ids)), "guide_id")
+    return grouped(guide_ids, await ProcessStep.filter(guide_id__in=set(guide_ids)), "guide_id")
 
 
 async def faq_by_guide_id(guide_ids: Sequence[int]) -> list[list[Faq]]:
-    return _grouped(guide_ids, await Faq.filter(guide_id__in=set(guide_ids)), "guide_id")
+    return grouped(guide_ids, await Faq.filter(guide_id__in=set(guide_ids)), "guide_id")
 
 
 async def license_types_by_id(ids: Sequence[int]) -> list[LicenseType | None]:
     rows = await LicenseType.filter(id__in=set(ids))
-    return _in_key_order(ids, {row.id: row for row in rows})
+    return in_key_order(ids, {row.id: row for row in rows})
 
 
 async def halls_by_item_id(item_ids: Sequence[int]) -> list[list[ServiceHall]]:

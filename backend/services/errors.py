@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -10,6 +11,9 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "NOT_FOUND"
     NOT_PERMITTED = "NOT_PERMITTED"
     NOT_AUTHENTICATED = "NOT_AUTHENTICATED"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    MATERIALS_MISSING = "MATERIALS_MISSING"
+    ITEM_NOT_ONLINE = "ITEM_NOT_ONLINE"
 
 
 class DomainError(Exception):
@@ -40,3 +44,35 @@ class NotPermittedError(DomainError):
 
 class NotAuthenticatedError(DomainError):
     code = ErrorCode.NOT_AUTHENTICATED
+
+
+class InvalidTransitionError(DomainError):
+    """The case is not in a state that allows the move. `status` is where it stands."""
+
+    code = ErrorCode.INVALID_TRANSITION
+
+    def __init__(self, message: str, *, status: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class MissingMaterial:
+    material_id: int
+    name: str
+    deficiency_allowed: bool
+
+
+class MaterialsMissingError(DomainError):
+    """一次性告知: every missing material, all in one answer."""
+
+    code = ErrorCode.MATERIALS_MISSING
+
+    def __init__(self, missing: list[MissingMaterial]) -> None:
+        names = "、".join(m.name for m in missing)
+        super().__init__(f"还缺少以下材料（共 {len(missing)} 项），请一次补齐后提交：{names}")
+        self.missing = missing
+
+
+class ItemNotOnlineError(DomainError):
+    code = ErrorCode.ITEM_NOT_ONLINE

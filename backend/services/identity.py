@@ -128,7 +128,7 @@ class EnterpriseAccess:
     expires_at: datetime | None
 
 
-async def _active_authority(membership: Membership) -> AgentAuthority | None:
+async def active_authority(membership: Membership) -> AgentAuthority | None:
     return await AgentAuthority.filter(
         membership=membership, revoked_at__isnull=True, expires_at__gt=_now()
     ).order_by("-created_at").first()
@@ -142,7 +142,7 @@ async def enterprise_access(*, user: User, uscc: str) -> EnterpriseAccess | None
         return None
     if membership.role is MembershipRole.LEGAL_REPRESENTATIVE:
         return EnterpriseAccess(enterprise=membership.enterprise, role=membership.role, scope=("*",), expires_at=None)
-    authority = await _active_authority(membership)
+    authority = await active_authority(membership)
     if authority is None:
         return None
     return EnterpriseAccess(enterprise=membership.enterprise, role=membership.role,

@@ -6,11 +6,17 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
+from strawberry import Info
 
 from backend.models import AgentAuthority as AgentAuthorityModel
 from backend.models import DataAccessLog
 from backend.models.identity import MembershipRole as DomainMembershipRole
+from backend.schema.context import Context
+from backend.schema.errors import from_domain
+from backend.schema.types.cases import CaseConnection
 from backend.schema.types.catalog import PageInfo
+from backend.services import case_queries
+from backend.services.errors import DomainError
 from backend.services.identity_codes import IdentifiedParty as IdentifiedPartyData
 from backend.services.identity_codes import IdentityCode as IdentityCodeData
 
@@ -78,6 +84,16 @@ class Enterprise:
     my_authority_expires_at: datetime | None
     agents: list[EnterpriseAgent] = strawberry.field(description="经办人及授权; legal representative only")
     code: IdentityCode = strawberry.field(description="一企一码")
+
+    @strawberry.field(description="企业办件 (一企一档), newest first")
+    async def cases(self, info: Info[Context, None], first: int = 20, after: str | None = None) -> CaseConnection:
+        viewer = info.context.viewer
+        assert viewer is not None  # the enterprise field is for signed-in members only
+        try:
+            page = await case_queries.enterprise_cases(user=viewer, uscc=self.uscc, first=first, after=after)
+        except DomainError as error:
+            raise from_domain(error) from error
+        return CaseConnection.from_page(page)
 
 
 @strawberry.type

@@ -1,0 +1,66 @@
+"""Writing case events so that readers of the feed never skip one, and announcing them.
+
+A reader catches up with `id > cursor`. That is only safe if events become visible in id
+order, so on PostgreSQL every transaction that writes an event takes one advisory lock right
+before the insert and holds it until commit: ids are then handed out in commit order. SQLite
+has a single writer and needs nothing. The lock is taken last, so it is held only for the
+insert and the commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from backend.bus import Bus
+from backend.models import Case, CaseEvent, User
+from backend.models.cases import CaseEventKind
+
+log = logging.getLogger("backend.case_events")
+
+CASE_EVENTS_CHANNEL = "case-events"
+_EVENT_ORDER_LOCK = 7_261_001  # any constant shared by every writer of case_event
+_pending: set[asyncio.Task[None]] = set()
+
+
+async def record_event(
+    conn: BaseDBAsyncClient, *, case: Case, kind: CaseEventKind, actor: User | None, actor_label: str,
+    note: str = "", data: dict[str, Any] | None = None,
+) -> CaseEvent:
+    """Insert the event in the caller's transaction (`conn`), as its last statement."""
+    if conn.capabilities.dialect == "postgres":
+        await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [_EVENT_ORDER_LOCK])
+    event = CaseEvent(
+        case=case, applicant_id=case.applicant_id, enterprise_id=case.enterprise_id,
+        department_id=case.department_id, kind=kind, status=case.status, actor=actor,
+        actor_label=actor_label, note=note, data=data or {},
+    )
+    await event.save(using_db=conn)
+    return event
+
+
+def announce(bus: Bus | None, event: CaseEvent) -> None:
+    """Tell every app instance that the event table grew. Called after commit, never awaited
+    by the request: if the bus is down the change is already safe in the database, and the
+    feeds' periodic re-read delivers it."""
+    if bus is None:
+        return
+    task = asyncio.get_running_loop().create_task(_publish(bus, event.id))
+    _pending.add(task)
+    task.add_done_callback(_pending.discard)
+
+
+async def _publish(bus: Bus, event_id: int) -> None:
+    try:
+        await asyncio.wait_for(bus.publish(CASE_EVENTS_CHANNEL, {"id": event_id}), timeout=5)
+    except Exception:  # the bus is only a hint: log it, the feed's poll catches up
+        log.warning("could not announce case event %s on the bus", event_id, exc_info=True)
+
+
+async def flush_announcements() -> None:
+    """Wait for announcements in flight (tests, shutdown)."""
+    if _pending:
+        await asyncio.gather(*list(_pending), return_exceptions=True)
