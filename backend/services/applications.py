@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Sequence
@@ -201,7 +202,8 @@ async def _create_case(*, applicant: User, enterprise: Enterprise | None, item: 
                        on_file: dict[int, ELicense], promise: str | None, today: date):  # type: ignore[no-untyped-def]
     async with in_transaction() as conn:
         case = await Case.create(
-            number=f"pending-{key}", applicant=applicant, enterprise=enterprise, item=item,
+            # A unique placeholder number, replaced below once the id is known.
+            number=uuid.uuid4().hex, applicant=applicant, enterprise=enterprise, item=item,
             department_id=item.department_id, status=CaseStatus.SUBMITTED, idempotency_key=key,
             deficiency_promise=promise, promised_days=guide.promised_days, statutory_days=guide.statutory_days,
             using_db=conn,

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 from tortoise.expressions import Q
 
-from backend.models import AgentAuthority, Case, Membership, User
+from backend.models import AgentAuthority, Case, Membership, ServiceItem, User
 from backend.models.identity import MembershipRole, Role
 
 
@@ -48,6 +48,11 @@ class CaseScope:
         if self.enterprises:
             match |= Q(enterprise_id__in=list(self.enterprises))
         return match
+
+
+async def item_code(item_id: int) -> str:
+    """The code of a case's item: agents' authorities are scoped by item code."""
+    return str(await ServiceItem.filter(id=item_id).first().values_list("code", flat=True))
 
 
 def staff_department(user: User) -> int | None:

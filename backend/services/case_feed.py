@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from typing import AsyncIterator
 
 from backend.bus import Bus
-from backend.models import AgentAuthority, CaseEvent, Membership, ServiceItem
+from backend.models import AgentAuthority, CaseEvent, Membership
 from backend.models.identity import MembershipRole
-from backend.services.case_access import CaseScope
+from backend.services.case_access import CaseScope, item_code
 from backend.services.case_events import CASE_EVENTS_CHANNEL
 from backend.services.errors import ValidationError
 from backend.services.identity import active_authority
@@ -211,5 +211,4 @@ async def _still_allowed(scope: CaseScope, event: CaseEvent) -> bool:
         return False
     if "*" in authority.scope:
         return True
-    code = await ServiceItem.filter(id=event.case.item_id).values_list("code", flat=True).first()
-    return code in authority.scope
+    return await item_code(event.case.item_id) in authority.scope

@@ -8,7 +8,7 @@ from typing import Sequence
 from backend.models import Case, CaseEvent, CaseMaterial, ELicense, Enterprise, ServiceItem, Upload, User
 from backend.models.cases import CaseStatus
 from backend.services.batch import grouped, in_key_order
-from backend.services.case_access import CaseScope, case_scope, staff_department
+from backend.services.case_access import CaseScope, case_scope, item_code, staff_department
 from backend.services.cases import can_move
 from backend.services.errors import NotPermittedError
 from backend.services.identity import enterprise_access
@@ -27,8 +27,7 @@ async def get_case(*, viewer: User, number: str) -> tuple[Case, CaseScope] | Non
     if case is None:
         return None
     scope = await case_scope(user=viewer)
-    code = await ServiceItem.filter(id=case.item_id).values_list("code", flat=True).first()
-    return (case, scope) if scope.sees(case, item_code=str(code)) else None
+    return (case, scope) if scope.sees(case, item_code=await item_code(case.item_id)) else None
 
 
 def allowed_actions(case: Case, scope: CaseScope, *, owed: bool, item_code: str) -> list[str]:

@@ -16,9 +16,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from backend.bus import Bus
-from backend.models import Case, CaseMaterial, Department, ServiceItem, User
+from backend.models import Case, CaseMaterial, Department, User
 from backend.models.cases import CaseEventKind, CaseStatus, DeliveryMethod, MaterialProvision
-from backend.services.case_access import CaseScope, case_scope
+from backend.services.case_access import CaseScope, case_scope, item_code
 from backend.services.case_events import announce, record_event
 from backend.services.deadlines import due_dates, local_date
 from backend.services.errors import InvalidTransitionError, NotFoundError, NotPermittedError, ValidationError
@@ -82,10 +82,10 @@ async def _load_visible(*, number: str, actor: User) -> tuple[Case, CaseScope, s
     if case is None:
         raise NotFoundError("未找到该办件")
     scope = await case_scope(user=actor)
-    item_code = await ServiceItem.filter(id=case.item_id).values_list("code", flat=True).first()
-    if not scope.sees(case, item_code=str(item_code)):
+    code = await item_code(case.item_id)
+    if not scope.sees(case, item_code=code):
         raise NotFoundError("未找到该办件")  # don't confirm that someone else's case exists
-    return case, scope, str(item_code)
+    return case, scope, code
 
 
 async def as_staff(*, number: str, actor: User) -> Case:
