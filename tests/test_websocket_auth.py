@@ -5,29 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
-import uvicorn
 import websockets
-from starlette.applications import Starlette
 from websockets.exceptions import ConnectionClosed
-
-
-@pytest.fixture(scope="module")
-async def ws_url(app: Starlette) -> AsyncIterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    # Runs in the test loop, sharing the ORM the `app` fixture set up (its lifespan already ran).
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    yield f"ws://127.0.0.1:{port}/graphql"
-    server.should_exit = True
-    await task
 
 
 async def _init(url: str, payload: object) -> tuple[websockets.ClientConnection, dict | None, int | None]:
