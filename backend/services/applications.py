@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Sequence
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -238,7 +238,7 @@ async def _create_case(*, applicant: User, enterprise: Enterprise | None, item: 
 
 
 async def supplement_materials(*, actor: User, number: str, materials: Sequence[MaterialSubmission],
-                               bus: Bus | None) -> Case:
+                               bus: Bus | None, now: datetime | None = None) -> Case:
     """补正 / 补齐容缺材料: every owed material in one go; the clock resumes."""
     case = await as_applicant(number=number, actor=actor)
     if case.status not in (CaseStatus.SUPPLEMENT_REQUESTED, CaseStatus.ACCEPTED, CaseStatus.UNDER_REVIEW):
@@ -252,7 +252,7 @@ async def supplement_materials(*, actor: User, number: str, materials: Sequence[
     if still:
         raise MaterialsMissingError([MissingMaterial(material_id=row.material_id or 0, name=row.name,
                                                      deficiency_allowed=False) for row in still])
-    moment = now_utc()
+    moment = now or now_utc()
 
     def resume(row: Case, today: date) -> None:
         if row.paused_on is not None and row.accepted_on is not None:
@@ -263,6 +263,7 @@ async def supplement_materials(*, actor: User, number: str, materials: Sequence[
                 paused_days=row.paused_working_days)
         row.supplement_deadline = None
         row.supplement_note = None
+        row.resume_status = None
 
     async def store(conn: BaseDBAsyncClient) -> None:
         for row in owed:
