@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import uuid
+from datetime import date
 
 from tortoise import connections
 
-from backend.models import Department, Faq, Material, ProcessStep, ServiceGuide, ServiceHall, ServiceItem
+from backend.models import (
+    Case, CaseEvent, CaseMaterial, Department, Faq, Material, ProcessStep, ServiceGuide, ServiceHall, ServiceItem, User,
+)
+from backend.models.cases import CaseEventKind, CaseStatus, MaterialProvision
 from backend.models.catalog import Audience, CaseKind, ItemType, MaterialType
 
 _serial = itertools.count(1)
@@ -57,3 +62,26 @@ async def make_items(*, department: Department, count: int, prefix: str) -> list
 async def delete_department(department: Department) -> None:
     await ServiceItem.filter(department=department).delete()
     await department.delete()
+
+
+async def make_cases(*, applicant: User, item: ServiceItem, count: int) -> list[Case]:
+    """`count` accepted cases with two events and two materials each, in a few statements."""
+    prefix = uuid.uuid4().hex[:8]
+    await Case.bulk_create([
+        Case(number=f"ZSB-T{prefix}-{i:06d}", applicant=applicant, item=item, department_id=item.department_id,
+             status=CaseStatus.ACCEPTED, idempotency_key=f"{prefix}{i:06d}", promised_days=5, statutory_days=20,
+             accepted_on=date(2026, 11, 2), promised_due=date(2026, 11, 9), statutory_due=date(2026, 11, 30))
+        for i in range(count)
+    ])
+    rows = await Case.filter(number__startswith=f"ZSB-T{prefix}-").order_by("id")
+    await CaseEvent.bulk_create([
+        CaseEvent(case=row, applicant_id=applicant.id, department_id=item.department_id, kind=kind, status=status,
+                  actor_label="测试", note="")
+        for row in rows for kind, status in ((CaseEventKind.SUBMITTED, CaseStatus.SUBMITTED),
+                                              (CaseEventKind.ACCEPTED, CaseStatus.ACCEPTED))
+    ])
+    await CaseMaterial.bulk_create([
+        CaseMaterial(case=row, position=p, name=f"材料{p}", required=True, provision=MaterialProvision.UPLOAD)
+        for row in rows for p in (1, 2)
+    ])
+    return rows

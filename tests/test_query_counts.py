@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
 
-from backend.models import Department
-from tests.factories import delete_department, make_department, make_items
+from backend.models import Case, Department, ServiceItem, User
+from tests.factories import delete_department, make_cases, make_department, make_items
 from tests.helpers import count_queries, gql_data
 
 DEEP_LIST = """query($d: ID) { serviceItems(departmentId: $d, first: 1000) { totalCount edges { node {
@@ -40,3 +40,32 @@ async def test_query_count_does_not_grow_with_items(
     print(f"\nqueries for serviceItems with nested guide fields: {counts}")
     assert counts[10] == counts[1000], counts
     assert counts[10] <= 12, counts
+
+
+MY_CASES = """{ myCases(first: 1000) { totalCount edges { node {
+  number status item { name department { name } } applicantName
+  events { kind } materials { name files { filename } } deadline { promisedDue } allowedActions
+} } } }"""
+
+
+async def test_my_cases_costs_the_same_for_10_or_1000_cases(
+    client: httpx.AsyncClient, token: Callable[..., str],
+) -> None:
+    # The supervisor persona applies for nothing elsewhere in the suite: their list is ours.
+    headers = {"authorization": f"Bearer {token('supervisor')}"}
+    await client.post("/graphql", json={"query": "{ me { name } }"}, headers=headers)
+    applicant = await User.get(sub="dev-supervisor")
+    item = await ServiceItem.get(code="61010102006")
+    await Case.filter(applicant=applicant).delete()
+    counts = {}
+    for total in (10, 1000):
+        await make_cases(applicant=applicant, item=item, count=total - await Case.filter(applicant=applicant).count())
+        with count_queries() as log:
+            response = await client.post("/graphql", json={"query": MY_CASES}, headers=headers)
+        body = response.json()
+        assert "errors" not in body, body
+        assert len(body["data"]["myCases"]["edges"]) == total
+        counts[total] = log.count
+    await Case.filter(applicant=applicant).delete()
+    print(f"\nqueries for myCases with nested fields: {counts}")
+    assert counts[10] == counts[1000], counts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
@@ -82,12 +83,13 @@ class Context:
     feed: CaseFeed | None = None
     loaders: Loaders = field(default_factory=Loaders)
     cache: CachePolicy = field(default_factory=CachePolicy)
-    _case_scope: CaseScope | None = None
+    _case_scope: asyncio.Task[CaseScope] | None = None
 
     async def case_scope(self) -> CaseScope | None:
-        """What cases the viewer may see, computed once per request."""
+        """What cases the viewer may see, computed once per request. A task, not a value: the
+        fields of a page of cases ask for it concurrently, and all must share one lookup."""
         if self.viewer is None:
             return None
         if self._case_scope is None:
-            self._case_scope = await case_scope(user=self.viewer)
-        return self._case_scope
+            self._case_scope = asyncio.ensure_future(case_scope(user=self.viewer))
+        return await self._case_scope
