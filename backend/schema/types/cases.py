@@ -225,12 +225,14 @@ class Case:
         )
 
     @strawberry.field
-    def delivery(self) -> CaseDelivery | None:
+    async def delivery(self, info: Info[Context, None]) -> CaseDelivery | None:
         row = self.row
         if row.delivery_method is None or row.status is not m.CaseStatus.DELIVERED:
             return None
+        events = await info.context.loaders.case_events.load(row.id)
+        delivered = next(e.at for e in reversed(events) if e.kind is m.CaseEventKind.DELIVERED)
         return CaseDelivery(method=row.delivery_method, method_label=row.delivery_method.label,
-                            tracking_number=row.tracking_number, delivered_at=row.updated_at)
+                            tracking_number=row.tracking_number, delivered_at=delivered)
 
     @strawberry.field
     async def allowed_actions(self, info: Info[Context, None]) -> list[CaseAction]:
