@@ -13,8 +13,6 @@ however many followers there are.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import contextlib
 import logging
 from dataclasses import dataclass, field
@@ -25,7 +23,7 @@ from backend.models import AgentAuthority, CaseEvent, Membership
 from backend.models.identity import MembershipRole
 from backend.services.case_access import CaseScope, item_code
 from backend.services.case_events import CASE_EVENTS_CHANNEL
-from backend.services.errors import ValidationError
+from backend.services.pagination import decode_position, encode_position
 from backend.services.identity import active_authority
 
 log = logging.getLogger("backend.case_feed")
@@ -36,20 +34,11 @@ _CURSOR_PREFIX = "e:"
 
 
 def encode_event_cursor(event_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{event_id}".encode()).decode().rstrip("=")
+    return encode_position(_CURSOR_PREFIX, event_id)
 
 
 def decode_event_cursor(cursor: str, *, field: str = "after") -> int:
-    try:
-        text = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
-        if not text.startswith(_CURSOR_PREFIX):
-            raise ValueError
-        value = int(text[len(_CURSOR_PREFIX):])
-        if value < 0:
-            raise ValueError
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValidationError(field=field, message="进度游标无效，请刷新页面") from None
-    return value
+    return decode_position(_CURSOR_PREFIX, cursor, field=field, message="进度游标无效，请刷新页面")
 
 
 @dataclass(eq=False)

@@ -20,22 +20,31 @@ MAX_PAGE_SIZE = 1000
 _PREFIX = "o:"
 
 
-def encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"{_PREFIX}{offset}".encode()).decode().rstrip("=")
+def encode_position(prefix: str, value: int) -> str:
+    """An opaque cursor for a non-negative position (an offset, an event id)."""
+    return base64.urlsafe_b64encode(f"{prefix}{value}".encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, *, field: str = "after") -> int:
+def decode_position(prefix: str, cursor: str, *, field: str, message: str) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         text = base64.urlsafe_b64decode(padded.encode()).decode()
-        if not text.startswith(_PREFIX):
+        if not text.startswith(prefix):
             raise ValueError
-        offset = int(text[len(_PREFIX):])
-        if offset < 0:
+        value = int(text[len(prefix):])
+        if value < 0:
             raise ValueError
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValidationError(field=field, message="分页游标无效，请从第一页重新加载") from None
-    return offset
+        raise ValidationError(field=field, message=message) from None
+    return value
+
+
+def encode_cursor(offset: int) -> str:
+    return encode_position(_PREFIX, offset)
+
+
+def decode_cursor(cursor: str, *, field: str = "after") -> int:
+    return decode_position(_PREFIX, cursor, field=field, message="分页游标无效，请从第一页重新加载")
 
 
 def check_page_size(first: int, *, field: str = "first") -> int:
