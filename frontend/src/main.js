@@ -2,10 +2,15 @@ import { createApp } from 'vue'
 import App from './App.vue'
 import { router } from './router.js'
 import { registerServiceWorker } from './lib/pwa.js'
+import { startOutbox } from './lib/drafts.js'
 // Styles of the Vant function APIs (components in templates get theirs on demand).
 import 'vant/es/toast/style'
 import 'vant/es/dialog/style'
+import 'vant/es/notify/style'
+import 'vant/es/image-preview/style'
 import './styles.css'
 
 createApp(App).use(router).mount('#app')
 registerServiceWorker()
+// Applications submitted offline go out by themselves when the network returns.
+startOutbox()

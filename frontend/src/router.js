@@ -9,6 +9,13 @@ const routes = [
   { path: '/me', name: 'me', component: () => import('./views/MeView.vue'), meta: { title: '我的', tab: 'me' } },
   { path: '/signin/callback', name: 'signin-callback', component: () => import('./views/SignInCallbackView.vue'), meta: { title: '登录' } },
   { path: '/me/access-log', name: 'access-log', component: () => import('./views/AccessLogView.vue'), meta: { title: '数据访问记录', tab: 'me' } },
+  { path: '/apply/:code', name: 'apply', component: () => import('./views/ApplyView.vue'), meta: { title: '在线办理', tab: 'home' } },
+  { path: '/cases', name: 'cases', component: () => import('./views/MyCasesView.vue'), meta: { title: '我的办件', tab: 'cases' } },
+  { path: '/cases/:number', name: 'case', component: () => import('./views/CaseView.vue'), meta: { title: '办件详情', tab: 'cases' } },
+  { path: '/cases/:number/notice', name: 'notice', component: () => import('./views/NoticeView.vue'), meta: { title: '受理通知书', tab: 'cases' } },
+  { path: '/staff', name: 'staff', component: () => import('./views/StaffQueueView.vue'), meta: { title: '办件受理工作台', tab: 'me' } },
+  { path: '/staff/cases/:number', name: 'staff-case', component: () => import('./views/StaffCaseView.vue'), meta: { title: '办件办理', tab: 'me' } },
+  { path: '/supervision', name: 'supervision', component: () => import('./views/SupervisionView.vue'), meta: { title: '电子监察', tab: 'me' } },
   { path: '/enterprise/:uscc', name: 'enterprise', component: () => import('./views/EnterpriseView.vue'), meta: { title: '企业空间', tab: 'me' } },
   { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { title: '页面不存在' } },
 ]

@@ -15,7 +15,7 @@ precacheAndRoute(self.__WB_MANIFEST)
 cleanupOutdatedCaches()
 
 // Server paths are never client routes: they must reach the network even when navigated to
-// (GraphiQL, the dev identity provider's login pages, OIDC discovery, …). Keep in step with
+// (GraphiQL, the dev identity provider's login pages, OIDC discovery, uploaded files, …). Keep in step with
 // _NOT_CLIENT_ROUTES in backend/static.py. Paths that name a file are not routes either.
 const SERVER_PATHS = [
   /^\/graphql(\/|$|\?)/,
@@ -24,6 +24,7 @@ const SERVER_PATHS = [
   /^\/\.well-known\//,
   /^\/auth\//,
   /^\/dev-idp\//,
+  /^\/uploads(\/|$|\?)/,
   /^\/assets\//,
   /\/[^/?]+\.[^/]+$/,
 ]

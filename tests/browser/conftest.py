@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
@@ -40,3 +40,21 @@ def context(browser: Browser, live_server: str) -> Iterator[BrowserContext]:
 @pytest.fixture
 def page(context: BrowserContext) -> Page:
     return context.new_page()
+
+
+@pytest.fixture
+def new_page(browser: Browser, live_server: str) -> Iterator[Callable[[], Page]]:
+    """More people at once: each call opens a page in its own context (its own sign-in,
+    storage and network), 360 px wide like `page`; all are closed after the test."""
+    contexts: list[BrowserContext] = []
+
+    def make() -> Page:
+        ctx = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 740}, locale="zh-CN",
+                                  service_workers="allow")
+        ctx.set_default_timeout(15000)
+        contexts.append(ctx)
+        return ctx.new_page()
+
+    yield make
+    for ctx in contexts:
+        ctx.close()

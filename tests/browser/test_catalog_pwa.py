@@ -59,7 +59,7 @@ def test_search_jszg_opens_the_teacher_qualification_guide_with_materials(page: 
     page.get_by_role("tab", name="咨询").click()
     page.get_by_text("多久能拿到证书？").click()
     expect(page.locator(".faq")).to_contain_text("个工作日")
-    expect(page.get_by_role("button", name="在线申请（即将开放）")).to_be_disabled()
+    expect(page.get_by_role("button", name="登录后在线办理")).to_be_enabled()
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
 
 

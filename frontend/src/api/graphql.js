@@ -111,7 +111,10 @@ export async function query(document, variables = {}, { signal, token } = {}) {
     throw new ApiError(messageFor(body?.errors) === MESSAGES.server ? '登录已失效，请重新登录' : messageFor(body?.errors),
       { kind: 'graphql', code: 'NOT_AUTHENTICATED' })
   }
-  if (body?.errors?.length && !body.data) {
+  // No data, or only nulls beside errors (a nullable root field that failed, e.g. `case`):
+  // that is a failure to report, not "nothing found".
+  const onlyNulls = body?.data && typeof body.data === 'object' && Object.values(body.data).every((v) => v === null)
+  if (body?.errors?.length && (!body.data || onlyNulls)) {
     const code = body.errors[0]?.extensions?.code || null
     throw new ApiError(messageFor(body.errors), { kind: response.status >= 500 ? 'server' : 'graphql', code })
   }

@@ -24,6 +24,19 @@ export function accessToken() {
   return session.value?.token || null
 }
 
+// Who is signed in (the token's `sub`), to keep one person's drafts apart from another's on a
+// shared phone. Read only, never trusted: the server verifies the token.
+export function currentSubject() {
+  const token = accessToken()
+  if (!token) return null
+  try {
+    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')
+    return JSON.parse(atob(part)).sub || null
+  } catch {
+    return null
+  }
+}
+
 export function signOut() {
   session.value = null
   sessionStorage.removeItem(TOKEN_KEY)

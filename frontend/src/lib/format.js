@@ -45,3 +45,26 @@ export function telHref(phone) {
 export function savedAtLabel(t) {
   return new Date(t).toLocaleString('zh-CN', { hour12: false, month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' })
 }
+
+// A calendar date from the server ("2025-03-05") read as a date, not as UTC midnight.
+export function dateLabel(value) {
+  if (!value) return '—'
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(value))
+  if (m && String(value).length === 10) return `${m[1]}年${Number(m[2])}月${Number(m[3])}日`
+  const d = new Date(value)
+  return Number.isNaN(d.getTime()) ? '—' : `${d.getFullYear()}年${d.getMonth() + 1}月${d.getDate()}日`
+}
+
+export function dateTimeLabel(value) {
+  if (!value) return '—'
+  const d = new Date(value)
+  if (Number.isNaN(d.getTime())) return '—'
+  return d.toLocaleString('zh-CN', { hour12: false, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+}
+
+export function fileSizeLabel(bytes) {
+  if (!Number.isFinite(bytes)) return ''
+  if (bytes < 1024) return `${bytes} B`
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`
+}

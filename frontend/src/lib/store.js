@@ -1,6 +1,6 @@
 // What the app keeps on the device (IndexedDB through idb-keyval). The service worker never
 // caches /graphql, so this is the only copy of catalog answers that works offline.
-import { createStore, del, get, set } from 'idb-keyval'
+import { createStore, del, get, keys, set } from 'idb-keyval'
 
 const store = createStore('zhangshangban', 'kv')
 const RECENT_KEY = 'recent-items'
@@ -29,6 +29,15 @@ export async function remove(key) {
     await del(key, store)
   } catch {
     /* ignore */
+  }
+}
+
+/** Every saved key starting with `prefix` (drafts of applications, for one). */
+export async function keysWithPrefix(prefix) {
+  try {
+    return (await keys(store)).filter((k) => typeof k === 'string' && k.startsWith(prefix))
+  } catch {
+    return []
   }
 }
 
