@@ -13,6 +13,8 @@ from collections import defaultdict
 from typing import Any, AsyncIterator, Protocol
 
 from redis import asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 
 
 class Bus(Protocol):
@@ -67,7 +69,14 @@ class RedisBus:
     kind = "redis"
 
     def __init__(self, url: str) -> None:
-        self._redis = aioredis.from_url(url, decode_responses=True, health_check_interval=30, socket_connect_timeout=2)
+        # redis-py's async client does not retry by default, so after a Redis restart the first
+        # command on each pooled connection would fail ("Connection closed by server"): retry
+        # briefly on a fresh connection instead.
+        self._redis = aioredis.from_url(
+            url, decode_responses=True, health_check_interval=30, socket_connect_timeout=2,
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
+            retry_on_error=[aioredis.ConnectionError, aioredis.TimeoutError],
+        )
 
     async def publish(self, channel: str, message: dict[str, Any]) -> None:
         await self._redis.publish(channel, json.dumps(message, ensure_ascii=False))

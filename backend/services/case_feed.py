@@ -140,6 +140,7 @@ class CaseFeed:
         async with self._lock:
             self._followers.add(follower)
             upper = self._high
+        self._wake.set()  # read the table now: a client resuming elsewhere may know of newer events
         last = upper if after is None else after
         try:
             while True:
