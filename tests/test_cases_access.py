@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 import httpx
 
 from backend.auth.personas import DEMO_ENTERPRISE_USCC, PERSONAS
-from backend.models import Case, ELicense, LicenseType, User
+from backend.models import AgentAuthority, Case, ELicense, LicenseType, User
 from backend.models.licenses import LicenseStatus
 from tests.cases_helpers import TEACHER, call, form, submit, submitted_case
 
@@ -60,6 +60,13 @@ async def test_applying_for_an_enterprise_needs_an_authority_that_covers_the_ite
     expires = (datetime.now(timezone.utc) + timedelta(days=30)).isoformat()
     await call(client, legal, grant, {"input": {"uscc": DEMO_ENTERPRISE_USCC, "scope": [TEACHER], "expiresAt": expires,
                                                 "agentIdNumber": PERSONAS["enterprise-agent"].id_number}})
+    try:
+        await _apply_as_agent(client, legal, agent, grant, expires)
+    finally:  # other tests start from an agent without authority
+        await AgentAuthority.filter(revoked_at__isnull=True).update(revoked_at=datetime.now(timezone.utc))
+
+
+async def _apply_as_agent(client: httpx.AsyncClient, legal: str, agent: str, grant: str, expires: str) -> None:
     out_of_scope = await submit(client, agent, code=RETIREMENT, uscc=DEMO_ENTERPRISE_USCC, materials=[])
     assert (out_of_scope["__typename"], out_of_scope["message"]) == (
         "NotPermittedError", "你的经办授权不包含该事项，请联系企业法定代表人调整授权范围")
