@@ -176,7 +176,14 @@ async def submit_application(
     today = local_date(now_utc())
     on_file = await licenses_on_file(user=applicant, enterprise=enterprise, today=today)
     guide_materials = await Material.filter(guide=guide).order_by("position", "id")
-    provided = await _check_submissions(owner=applicant, materials=guide_materials, submissions=materials)
+    try:
+        provided = await _check_submissions(owner=applicant, materials=guide_materials, submissions=materials)
+    except ValidationError:
+        # A double tap: the twin request may have just made the case with these very files.
+        twin = await Case.get_or_none(applicant=applicant, idempotency_key=key)
+        if twin is not None:
+            return twin
+        raise
     promise = (deficiency_promise or "").strip()
     if len(promise) > MAX_PROMISE:
         raise ValidationError(field="deficiencyPromise", message=f"承诺内容不能超过 {MAX_PROMISE} 字")
