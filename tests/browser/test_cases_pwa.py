@@ -14,7 +14,7 @@ from datetime import date
 import httpx
 from playwright.sync_api import BrowserContext, Locator, Page, Route, WebSocketRoute, expect
 
-from backend.auth.personas import PERSONAS
+from tests.browser.helpers import sign_in
 
 TEACHER = "61010102006"  # 教师资格认定, 市教育局 (D02)
 # The guide's required materials (none is on file: the demo personas hold no e-licenses).
@@ -36,14 +36,6 @@ def _png() -> bytes:
 PNG = _png()
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
        b"trailer<</Root 1 0 R>>\n%%EOF\n")
-
-
-def sign_in(page: Page, persona: str) -> None:
-    page.goto("/me")
-    page.get_by_role("button", name="统一身份认证登录").click()
-    expect(page.get_by_role("heading", name="统一身份认证平台")).to_be_visible()
-    page.locator(f'[data-persona="{persona}"]').click()
-    expect(page.get_by_test_id("profile")).to_contain_text(PERSONAS[persona].name)
 
 
 def material(page: Page, name: str) -> Locator:

@@ -5,18 +5,11 @@ from __future__ import annotations
 from playwright.sync_api import Browser, Page, expect
 
 from backend.auth.personas import DEMO_ENTERPRISE_NAME, DEMO_ENTERPRISE_USCC, PERSONAS
+from tests.browser.helpers import sign_in
 
 
 def masked(number: str) -> str:
     return number[:6] + "********" + number[-4:]
-
-
-def sign_in(page: Page, persona: str) -> None:
-    page.goto("/me")
-    page.get_by_role("button", name="统一身份认证登录").click()
-    expect(page.get_by_role("heading", name="统一身份认证平台")).to_be_visible()
-    page.locator(f'[data-persona="{persona}"]').click()
-    expect(page.get_by_test_id("profile")).to_contain_text(PERSONAS[persona].name)
 
 
 def fresh_page(browser: Browser, live_server: str) -> Page:
