@@ -1,4 +1,4 @@
-"""Command line: python -m backend {serve,migrate,seed,export-schema,dev-token}."""
+"""Command line: python -m backend {serve,worker,migrate,seed,export-schema,dev-token}."""
 
 from __future__ import annotations
 
@@ -23,6 +23,35 @@ def _serve(_args: argparse.Namespace) -> int:
         "backend.app:create_app", factory=True, host=settings.host, port=settings.port,
         log_level=settings.log_level.lower(), proxy_headers=True, server_header=False,
     )
+    return 0
+
+
+def _worker(_args: argparse.Namespace) -> int:
+    """The push dispatcher, push jobs and 电子监察, outside the server (WORKER_MODE=external)."""
+    import signal
+
+    from backend.bus import create_bus
+    from backend.keys import load_keys
+    from notifications.worker import Worker
+
+    settings = get_settings()
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        bus = create_bus(settings.redis_url)
+        worker = Worker(settings=settings, keys=load_keys(settings), bus=bus)
+        await worker.start()
+        log.info("worker running (broker: %s); Ctrl-C stops it", "redis" if settings.redis_url else "in-memory")
+        try:
+            await stop.wait()
+        finally:
+            await worker.stop()
+            await bus.close()
+
+    asyncio.run(_with_orm(run))
     return 0
 
 
@@ -93,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m backend", description="掌上办 backend")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="serve the app (HOST/PORT)").set_defaults(run=_serve)
+    commands.add_parser("worker", help="run push delivery and 电子监察 jobs").set_defaults(run=_worker)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(run=_migrate)
     seed = commands.add_parser("seed", help="load demo data (idempotent)")
     seed.add_argument("--force", action="store_true", help="rewrite even if unchanged")

@@ -15,17 +15,19 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from backend import uploads_http
 from backend.auth import dev_idp
-from backend.jobs import start_periodic_jobs, stop_periodic_jobs
 from backend.services.case_events import flush_announcements
 from backend.services.case_feed import CaseFeed
+from backend.services.inbox_feed import InboxFeed
 from backend.auth.identity import DEV_IDP_PATH, Identity, build_identity
 from backend.bus import Bus, create_bus
-from backend.keys import load_keys
+from backend.keys import Keys, load_keys
 from backend.db import tortoise_config
 from backend.schema import build_schema
 from backend.schema.view import GraphQLView
 from backend.settings import Settings, get_settings
 from backend.static import SpaStaticFiles, not_built
+from notifications.vapid import application_server_key
+from notifications.worker import Worker
 
 log = logging.getLogger("backend.app")
 
@@ -68,26 +70,35 @@ async def auth_config(request: Request) -> JSONResponse:
     return JSONResponse(body, headers={"cache-control": "no-cache"})
 
 
-def create_app(settings: Settings | None = None, *, identity: Identity | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, *, identity: Identity | None = None, keys: Keys | None = None) -> Starlette:
     settings = settings or get_settings()
-    identity = identity or build_identity(settings, load_keys(settings))
+    keys = keys or load_keys(settings)
+    identity = identity or build_identity(settings, keys)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(settings)):
-            app.state.bus = create_bus(settings.redis_url)
-            app.state.case_feed = CaseFeed(bus=app.state.bus, poll_seconds=settings.feed_poll_seconds)
+            bus = app.state.bus = create_bus(settings.redis_url)
+            app.state.case_feed = CaseFeed(bus=bus, poll_seconds=settings.feed_poll_seconds)
+            app.state.inbox_feed = InboxFeed(bus=bus, poll_seconds=settings.feed_poll_seconds)
+            # Embedded default: pushes and 电子监察 run here; otherwise in `python -m backend worker`.
+            app.state.worker = Worker(settings=settings, keys=keys, bus=bus) if settings.worker_mode == "inprocess" else None
             await app.state.case_feed.start()
-            jobs = start_periodic_jobs(settings, bus=app.state.bus)
+            await app.state.inbox_feed.start()
+            if app.state.worker is not None:
+                await app.state.worker.start()
             try:
                 yield
             finally:
-                await stop_periodic_jobs(jobs)
+                if app.state.worker is not None:
+                    await app.state.worker.stop()
+                await app.state.inbox_feed.stop()
                 await app.state.case_feed.stop()
                 await flush_announcements()
-                await app.state.bus.close()
+                await bus.close()
 
-    graphql = GraphQLView(build_schema(settings), settings=settings, identity=identity)
+    graphql = GraphQLView(build_schema(settings), settings=settings, identity=identity,
+                          push_public_key=application_server_key(keys.vapid_pem))
     # The view takes both HTTP and the websocket upgrade used by subscriptions.
     routes = [
         Route("/healthz", healthz, methods=["GET"]),

@@ -9,12 +9,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections import defaultdict
 from typing import Any, AsyncIterator, Protocol
 
 from redis import asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
+
+log = logging.getLogger("backend.bus")
 
 
 class Bus(Protocol):
@@ -108,3 +111,33 @@ class RedisBus:
 
 def create_bus(redis_url: str | None) -> Bus:
     return RedisBus(redis_url) if redis_url else InProcessBus()
+
+
+async def relay_wakeups(bus: Bus, channel: str, wake: asyncio.Event, *, poll_seconds: float) -> None:
+    """Set `wake` for every message on `channel`, for as long as the task runs. When the bus is
+    down, keep trying with backoff; meanwhile the reader relies on its own periodic re-read."""
+    backoff = 0.5
+    while True:
+        try:
+            async with bus.subscribe(channel) as messages:
+                backoff = 0.5
+                wake.set()  # (re)subscribed: whatever was said meanwhile is in the database
+                async for _ in messages:
+                    wake.set()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.warning("lost the bus on %s; re-reading every %.1fs until it is back", channel, poll_seconds,
+                        exc_info=True)
+        await asyncio.sleep(backoff)
+        backoff = min(backoff * 2, 10.0)
+
+
+async def wait_for_wake(wake: asyncio.Event, *, seconds: float) -> None:
+    """Until `wake` is set or `seconds` pass, then clear it. asyncio.timeout, not wait_for: on
+    Python 3.11 wait_for can swallow a cancellation that arrives just as the event is set, and
+    the reader's task then never stops (a worker that ignored SIGTERM right after starting)."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await wake.wait()
+    wake.clear()

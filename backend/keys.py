@@ -21,6 +21,7 @@ class Keys:
     pii_encryption: bytes  # 32 bytes, AES-256-GCM
     pii_index: bytes  # HMAC-SHA256 key for blind indexes
     app_signing_pem: bytes  # EC P-256 private key (PEM) for the app's own short-lived tokens
+    vapid_pem: bytes  # EC P-256 private key (PEM) that signs web push requests (VAPID, RFC 8292)
     dev_idp_pem: bytes | None  # RSA private key (PEM) of the development identity provider
 
 
@@ -66,6 +67,8 @@ def load_keys(settings: Settings) -> Keys:
         pii_index=pick(settings.pii_index_key, "PII_INDEX_KEY", "pii-index.key", lambda: os.urandom(32)),
         app_signing_pem=pick(settings.app_signing_key, "APP_SIGNING_KEY", "app-signing.pem",
                              lambda: _pem(ec.generate_private_key(ec.SECP256R1()))),
+        vapid_pem=pick(settings.vapid_private_key, "VAPID_PRIVATE_KEY", "vapid.pem",
+                       lambda: _pem(ec.generate_private_key(ec.SECP256R1()))),
         dev_idp_pem=(_stored(folder / "dev-idp.pem", lambda: _pem(rsa.generate_private_key(65537, 2048)))
                      if settings.dev_idp_enabled else None),
     )
@@ -77,4 +80,5 @@ def new_test_secrets() -> dict[str, str]:
         "PII_ENCRYPTION_KEY": base64.b64encode(os.urandom(32)).decode(),
         "PII_INDEX_KEY": base64.b64encode(os.urandom(32)).decode(),
         "APP_SIGNING_KEY": _pem(ec.generate_private_key(ec.SECP256R1())).decode(),
+        "VAPID_PRIVATE_KEY": _pem(ec.generate_private_key(ec.SECP256R1())).decode(),
     }

@@ -44,6 +44,19 @@ class Settings:
     supervision_warn_percent: int = 80  # warn staff when this share of the promised time is used
     supervision_interval_seconds: int = 60
     feed_poll_seconds: float = 5.0  # the feed re-reads the event table this often even without a bus message
+    # Web push (RFC 8030/8291/8292). Endpoints are accepted only on these push services' hosts
+    # (a host or any subdomain of it): the server POSTs to them, so they must not point inward.
+    vapid_subject: str = "mailto:zhangshangban@xa.gov.cn"
+    push_endpoint_hosts: tuple[str, ...] = (
+        "fcm.googleapis.com", "push.services.mozilla.com", "notify.windows.com", "push.apple.com",
+    )
+    push_timeout_seconds: float = 10.0
+    push_max_attempts: int = 4
+    push_retry_base_seconds: float = 1.0  # backoff after a 5xx or no answer: 1 s, 2 s, 4 s, … (±25 %)
+    push_retry_max_wait_seconds: int = 60  # a longer Retry-After is not waited for: the delivery fails
+    # Background jobs: "inprocess" runs the push dispatcher and job receiver inside the server
+    # (the embedded default); "external" leaves them to `python -m backend worker`.
+    worker_mode: str = "inprocess"
     # Unified identity provider (统一身份认证). With none configured and APP_ENV=dev, the
     # built-in development provider at /dev-idp stands in.
     oidc_issuer: str | None = None
@@ -56,6 +69,7 @@ class Settings:
     pii_encryption_key: str | None = field(default=None, repr=False)
     pii_index_key: str | None = field(default=None, repr=False)
     app_signing_key: str | None = field(default=None, repr=False)
+    vapid_private_key: str | None = field(default=None, repr=False)  # PEM, EC P-256
 
     @property
     def dev_idp_enabled(self) -> bool:
@@ -131,13 +145,27 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         database_url = "postgres://" + database_url[len("postgresql://"):]
     oidc_issuer = env.get("OIDC_ISSUER") or None
     if app_env == "production":
-        missing = [name for name in ("OIDC_ISSUER", "PII_ENCRYPTION_KEY", "PII_INDEX_KEY", "APP_SIGNING_KEY")
+        missing = [name for name in ("OIDC_ISSUER", "PII_ENCRYPTION_KEY", "PII_INDEX_KEY", "APP_SIGNING_KEY",
+                                     "VAPID_PRIVATE_KEY")
                    if not env.get(name)]
         if missing:
             # The development identity provider and generated keys never run in production.
             raise SettingsError(f"{', '.join(missing)} required when APP_ENV=production")
+    worker_mode = env.get("WORKER_MODE") or ("external" if env.get("REDIS_URL") else "inprocess")
+    if worker_mode not in ("inprocess", "external"):
+        raise SettingsError(f"WORKER_MODE must be inprocess or external, got {worker_mode!r}")
+    push_hosts = env.get("PUSH_ENDPOINT_HOSTS")
     return Settings(
         app_env=app_env,
+        vapid_private_key=env.get("VAPID_PRIVATE_KEY") or None,
+        vapid_subject=_vapid_subject(env.get("VAPID_SUBJECT") or "mailto:zhangshangban@xa.gov.cn"),
+        push_endpoint_hosts=(tuple(h.strip().lower() for h in push_hosts.split(",") if h.strip())
+                             if push_hosts else Settings.push_endpoint_hosts),
+        push_timeout_seconds=_int(env, "PUSH_TIMEOUT_MS", 10_000, low=100, high=120_000) / 1000,
+        push_max_attempts=_int(env, "PUSH_MAX_ATTEMPTS", 4, low=1, high=10),
+        push_retry_base_seconds=_int(env, "PUSH_RETRY_BASE_MS", 1000, low=1, high=60_000) / 1000,
+        push_retry_max_wait_seconds=_int(env, "PUSH_RETRY_MAX_WAIT_SECONDS", 60, low=0, high=3600),
+        worker_mode=worker_mode,
         oidc_issuer=oidc_issuer.rstrip("/") if oidc_issuer else None,
         oidc_audience=env.get("OIDC_AUDIENCE") or "zhangshangban",
         oidc_jwks_url=env.get("OIDC_JWKS_URL") or None,
@@ -160,6 +188,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         supervision_interval_seconds=_int(env, "SUPERVISION_INTERVAL_SECONDS", 60, low=0, high=86400),
         feed_poll_seconds=_int(env, "FEED_POLL_MS", 5000, low=50, high=600_000) / 1000,
     )
+
+
+def _vapid_subject(value: str) -> str:
+    # RFC 8292: a contact the push service can reach the sender at.
+    if not value.startswith(("mailto:", "https://")):
+        raise SettingsError("VAPID_SUBJECT must be a mailto: or https: URI")
+    return value
 
 
 @cache

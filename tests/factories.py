@@ -11,6 +11,10 @@ from tortoise import connections
 from backend.models import (
     Case, CaseEvent, CaseMaterial, Department, Faq, Material, ProcessStep, ServiceGuide, ServiceHall, ServiceItem, User,
 )
+from backend.models import ELicense, LicenseIssuer, LicenseType
+from backend.models.licenses import LicenseStatus
+from backend.services.license_identifiers import build_identifier
+from backend.services.license_kinds import kind_of
 from backend.models.cases import CaseEventKind, CaseStatus, MaterialProvision
 from backend.models.catalog import Audience, CaseKind, ItemType, MaterialType
 
@@ -85,3 +89,26 @@ async def make_cases(*, applicant: User, item: ServiceItem, count: int) -> list[
         for row in rows for p in (1, 2)
     ])
     return rows
+
+
+async def make_licenses(*, holder: User, count: int, type_code: str = "DRIVING_LICENSE", issuer: str = "市公安局",
+                        status: LicenseStatus = LicenseStatus.VALID, valid_from: date = date(2024, 1, 1),
+                        valid_until: date | None = date(2034, 1, 1)) -> list[ELicense]:
+    """`count` licenses of one type held by `holder`, issued by the seeded issuer of `issuer`
+    (a department's short name), with correct identifiers, in two statements."""
+    kind = kind_of(type_code)
+    assert kind is not None
+    license_type = await LicenseType.get(code=type_code)
+    by = await LicenseIssuer.get(department__name=issuer)
+    prefix = "T" + uuid.uuid4().hex[:8].upper()
+    await ELicense.bulk_create([
+        ELicense(identifier=build_identifier(type_code=kind.type_code, issuer_uscc=by.uscc, serial=f"{prefix}{i:06d}",
+                                             version=1),
+                 license_type=license_type, holder_user=holder, holder_name=holder.name,
+                 issuer_department_id=by.department_id, issuer_name=by.name, issuer_uscc=by.uscc,
+                 serial=f"{prefix}{i:06d}", fields_json=[{"key": "drivingClass", "label": "准驾车型", "value": "C1"}],
+                 template=kind.template, status=status, issued_on=valid_from, valid_from=valid_from,
+                 valid_until=valid_until)
+        for i in range(count)
+    ])
+    return list(await ELicense.filter(serial__startswith=prefix).order_by("id"))

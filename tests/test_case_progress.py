@@ -4,19 +4,15 @@ authority stops delivery."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 import httpx
-import pytest
-import websockets
 
 from backend.auth.personas import DEMO_ENTERPRISE_USCC, PERSONAS
 from backend.models import CaseEvent
 from backend.services.case_feed import encode_event_cursor
+from tests.ws_helpers import Subscription
 from tests.cases_helpers import ACCEPT, APPROVE, START_REVIEW, WITHDRAW, call, get_case, move, submitted_case
 
 PROGRESS = """subscription($after: String, $case: String) {
@@ -31,40 +27,8 @@ async def latest_cursor() -> str:
     return encode_event_cursor(newest.id if newest else 0)
 
 
-class Subscription:
-    def __init__(self, ws: websockets.ClientConnection) -> None:
-        self.ws = ws
-
-    @classmethod
-    async def open(cls, url: str, token: str, *, after: str | None = None, case: str | None = None) -> Subscription:
-        ws = await websockets.connect(url, subprotocols=["graphql-transport-ws"])
-        await ws.send(json.dumps({"type": "connection_init", "payload": {"token": token}}))
-        assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe",
-                                  "payload": {"query": PROGRESS, "variables": {"after": after, "case": case}}}))
-        return cls(ws)
-
-    async def message(self, timeout: float = 5) -> dict[str, Any]:
-        while True:
-            message = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
-            if message["type"] != "ping":
-                return message
-
-    async def events(self, count: int) -> list[dict[str, Any]]:
-        received = []
-        for _ in range(count):
-            message = await self.message()
-            assert message["type"] == "next", message
-            received.append(message["payload"]["data"]["caseProgress"])
-        return received
-
-    async def silent(self, seconds: float = 1.5) -> None:
-        with pytest.raises(asyncio.TimeoutError):
-            extra = await self.message(timeout=seconds)
-            print("unexpected", extra)
-
-    async def close(self) -> None:
-        await self.ws.close()
+async def open_progress(url: str, token: str, *, after: str | None = None, case: str | None = None) -> Subscription:
+    return await Subscription.open(url, token, PROGRESS, {"after": after, "case": case}, field="caseProgress")
 
 
 async def test_replays_after_the_cursor_then_follows_live(
@@ -73,7 +37,7 @@ async def test_replays_after_the_cursor_then_follows_live(
     citizen, staff = token("citizen"), token("staff")
     case = await submitted_case(client, citizen)
     await move(client, staff, ACCEPT, case["number"])
-    sub = await Subscription.open(ws_url, citizen, after=case["events"][0]["cursor"], case=case["number"])
+    sub = await open_progress(ws_url, citizen, after=case["events"][0]["cursor"], case=case["number"])
     try:
         replayed = await sub.events(1)
         assert [e["kind"] for e in replayed] == ["ACCEPTED"]
@@ -92,13 +56,13 @@ async def test_a_reconnecting_client_gets_exactly_what_it_missed(
 ) -> None:
     citizen, staff = token("citizen"), token("staff")
     case = await submitted_case(client, citizen)
-    sub = await Subscription.open(ws_url, citizen, after=case["events"][0]["cursor"], case=case["number"])
+    sub = await open_progress(ws_url, citizen, after=case["events"][0]["cursor"], case=case["number"])
     await move(client, staff, ACCEPT, case["number"])
     [last] = await sub.events(1)
     await sub.close()
     await move(client, staff, START_REVIEW, case["number"])  # missed while away
     await move(client, staff, APPROVE, case["number"])
-    again = await Subscription.open(ws_url, citizen, after=last["cursor"], case=case["number"])
+    again = await open_progress(ws_url, citizen, after=last["cursor"], case=case["number"])
     try:
         assert [e["kind"] for e in await again.events(2)] == ["REVIEW_STARTED", "APPROVED"]
         await again.silent()
@@ -113,7 +77,7 @@ async def test_only_events_the_viewer_may_see_arrive(
     client: httpx.AsyncClient, token: Callable[..., str], ws_url: str,
 ) -> None:
     theirs = await submitted_case(client, token("citizen"))
-    sub = await Subscription.open(ws_url, token("citizen2"), after=await latest_cursor())
+    sub = await open_progress(ws_url, token("citizen2"), after=await latest_cursor())
     try:
         await move(client, token("staff"), ACCEPT, theirs["number"])
         await sub.silent()
@@ -127,7 +91,7 @@ async def test_only_events_the_viewer_may_see_arrive(
 async def test_staff_follow_their_departments_cases(
     client: httpx.AsyncClient, token: Callable[..., str], ws_url: str,
 ) -> None:
-    sub = await Subscription.open(ws_url, token("staff"), after=await latest_cursor())
+    sub = await open_progress(ws_url, token("staff"), after=await latest_cursor())
     try:
         case = await submitted_case(client, token("citizen2"))
         [event] = await sub.events(1)
@@ -140,7 +104,7 @@ async def test_someone_elses_case_number_is_refused(
     client: httpx.AsyncClient, token: Callable[..., str], ws_url: str,
 ) -> None:
     case = await submitted_case(client, token("citizen"))
-    sub = await Subscription.open(ws_url, token("citizen2"), case=case["number"])
+    sub = await open_progress(ws_url, token("citizen2"), case=case["number"])
     try:
         message = await sub.message()
         assert message["type"] == "next"  # an execution error, then the subscription completes
@@ -151,7 +115,7 @@ async def test_someone_elses_case_number_is_refused(
 
 
 async def test_a_bad_cursor_is_refused_with_a_reason(token: Callable[..., str], ws_url: str) -> None:
-    sub = await Subscription.open(ws_url, token("citizen"), after="not-a-cursor")
+    sub = await open_progress(ws_url, token("citizen"), after="not-a-cursor")
     try:
         message = await sub.message()
         assert message["type"] == "next"  # an execution error, then the subscription completes
@@ -177,7 +141,7 @@ async def test_a_revoked_enterprise_authority_stops_delivery(
         "uscc": DEMO_ENTERPRISE_USCC, "agentIdNumber": PERSONAS["enterprise-agent"].id_number, "scope": ["*"],
         "expiresAt": (datetime.now(timezone.utc) + timedelta(days=30)).isoformat()}})
     authority = granted["grantAgentAuthority"]["authority"]["id"]
-    sub = await Subscription.open(ws_url, agent, after=await latest_cursor())
+    sub = await open_progress(ws_url, agent, after=await latest_cursor())
     try:
         first = await submitted_case(client, legal, code=RETIREMENT, uscc=DEMO_ENTERPRISE_USCC)
         [event] = await sub.events(1)

@@ -29,19 +29,20 @@ async def test_a_valid_e_license_means_the_material_is_not_asked_for(
     citizen2 = token("citizen2")
     await call(client, citizen2, "{ me { name } }")
     holder = await User.get(sub="dev-citizen2")
-    license_ = await _license(holder, "RESIDENT_ID")
+    # 学历证书: the demo seed gives 李娜 an ID card (always on file) but no academic certificate.
+    license_ = await _license(holder, "ACADEMIC_CERT")
     try:
-        id_card = next(m for m in (await form(client, citizen2))["materials"] if m["name"] == "居民身份证")
-        assert (id_card["onFile"], id_card["licenseName"]) == (True, "居民身份证")
-        case = await submitted_case(client, citizen2)  # 居民身份证 is not sent
-        material = next(m for m in case["materials"] if m["name"] == "居民身份证")
-        assert (material["provision"], material["licenseName"], material["files"]) == ("LICENSE", "居民身份证", [])
+        academic = next(m for m in (await form(client, citizen2))["materials"] if m["name"] == "学历证书")
+        assert (academic["onFile"], academic["licenseName"]) == (True, "学历证书")
+        case = await submitted_case(client, citizen2)  # 学历证书 is not sent
+        material = next(m for m in case["materials"] if m["name"] == "学历证书")
+        assert (material["provision"], material["licenseName"], material["files"]) == ("LICENSE", "学历证书", [])
         for status, until in ((LicenseStatus.REVOKED, None), (LicenseStatus.SUSPENDED, None),
                               (LicenseStatus.VALID, date.today() - timedelta(days=1))):
             license_.status, license_.valid_until = status, until
             await license_.save()
-            id_card = next(m for m in (await form(client, citizen2))["materials"] if m["name"] == "居民身份证")
-            assert id_card["onFile"] is False, status
+            academic = next(m for m in (await form(client, citizen2))["materials"] if m["name"] == "学历证书")
+            assert academic["onFile"] is False, status
     finally:
         await license_.delete()
 

@@ -15,7 +15,7 @@ def test_embedded_defaults() -> None:
 
 
 PRODUCTION = {"APP_ENV": "production", "OIDC_ISSUER": "https://id.example.gov.cn", "PII_ENCRYPTION_KEY": "k",
-              "PII_INDEX_KEY": "k", "APP_SIGNING_KEY": "k"}
+              "PII_INDEX_KEY": "k", "APP_SIGNING_KEY": "k", "VAPID_PRIVATE_KEY": "k"}
 
 
 def test_production_needs_a_database_url() -> None:
@@ -27,7 +27,7 @@ def test_production_needs_an_identity_provider_and_secrets() -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings({"APP_ENV": "production", "DATABASE_URL": "postgres://a@db/zsb"})
     assert str(caught.value) == (
-        "OIDC_ISSUER, PII_ENCRYPTION_KEY, PII_INDEX_KEY, APP_SIGNING_KEY required when APP_ENV=production"
+        "OIDC_ISSUER, PII_ENCRYPTION_KEY, PII_INDEX_KEY, APP_SIGNING_KEY, VAPID_PRIVATE_KEY required when APP_ENV=production"
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Mapping
+from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 from jose import jwk, jwt
 from jose.exceptions import ExpiredSignatureError, JWTClaimsError, JWTError
@@ -139,3 +139,61 @@ def static_key_set(keys: list[Mapping[str, Any]]) -> KeySet:
         return {"keys": keys}
 
     return KeySet(source)
+
+
+# ---- verifying the app's own signed tokens (e-license presentations) ----
+
+APP_TOKEN_ALGORITHMS: Mapping[str, str] = {"ES256": "EC"}  # the app signs with EC P-256 only
+
+
+def verify_app_token(token: str, *, keys: Sequence[Mapping[str, Any]], issuer: str, audience: str, now: int,
+                     leeway: int = 0) -> dict[str, Any]:
+    """Claims of a token the app signed itself, checked against its published key set (given,
+    never fetched). Pinned to ES256 before a key is chosen, like `TokenVerifier`. Expiry is
+    checked here against `now` rather than inside jose, so callers decide the clock and the
+    leeway, and an expired token is told apart only once its signature has verified.
+    Raises TokenError with reason malformed, algorithm, unknown_key, signature or claims, and
+    ExpiredAppToken (reason expired) when only the clock says no."""
+    if not isinstance(token, str) or not token or len(token.encode("utf-8", "ignore")) > MAX_TOKEN_BYTES:
+        raise TokenError("malformed", "凭证格式不正确")
+    try:
+        header = jwt.get_unverified_header(token)
+    except JWTError:
+        raise TokenError("malformed", "凭证格式不正确") from None
+    algorithm = header.get("alg")
+    if algorithm not in APP_TOKEN_ALGORITHMS:
+        raise TokenError("algorithm", "凭证的签名算法不被接受")
+    kid = header.get("kid")
+    key = next((k for k in keys if isinstance(kid, str) and k.get("kid") == kid), None)
+    if key is None:
+        raise TokenError("unknown_key", "凭证的签名密钥未知")
+    if key.get("kty") != APP_TOKEN_ALGORITHMS[algorithm] or key.get("alg", algorithm) != algorithm:
+        raise TokenError("algorithm", "凭证的签名算法与密钥不符")
+    try:
+        claims = jwt.decode(
+            token, dict(key), algorithms=[algorithm], audience=audience, issuer=issuer,
+            # Not require_exp/require_iat: jose would then check exp itself (see below).
+            options={"verify_exp": False, "verify_nbf": False, "verify_iat": False, "require_iss": True,
+                     "require_aud": True, "require_sub": True, "require_jti": True, "verify_at_hash": False},
+        )
+    except JWTClaimsError:
+        raise TokenError("claims", "凭证不是为此用途签发的") from None
+    except JWTError as error:
+        if "missing required key" in str(error):
+            raise TokenError("claims", "凭证内容不完整") from None
+        raise TokenError("signature", "凭证签名无效") from None
+    expires, issued = claims.get("exp"), claims.get("iat")
+    if not isinstance(expires, int) or not isinstance(issued, int) or issued > now + leeway:
+        raise TokenError("claims", "凭证的时间信息不正确")
+    if now > expires + leeway:
+        raise ExpiredAppToken(claims)
+    return claims
+
+
+class ExpiredAppToken(TokenError):
+    """An app token whose signature and claims verified, but whose time is up. It carries the
+    claims, so the caller can say what was presented and when."""
+
+    def __init__(self, claims: Mapping[str, Any]) -> None:
+        super().__init__("expired", "凭证已过期")
+        self.claims = dict(claims)

@@ -13,7 +13,8 @@ from backend.models.catalog import (
 from backend.models.identity import AgentAuthority, DataAccessLog, Enterprise, Membership, User
 from backend.models.meta import AppMeta
 from backend.models.cases import Case, CaseEvent, CaseMaterial
-from backend.models.licenses import ELicense
+from backend.models.licenses import ELicense, ItemLicense, LicenseIssuer, LicenseVerification
+from backend.models.notifications import Notification, NotificationPreferences, PushDelivery, PushSubscription
 from backend.models.uploads import Upload
 
 __all__ = [
@@ -21,6 +22,13 @@ __all__ = [
     "CaseEvent",
     "CaseMaterial",
     "ELicense",
+    "ItemLicense",
+    "LicenseIssuer",
+    "LicenseVerification",
+    "Notification",
+    "NotificationPreferences",
+    "PushDelivery",
+    "PushSubscription",
     "Upload",
     "AgentAuthority",
     "DataAccessLog",

@@ -18,13 +18,17 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from backend.resolvers import cases, catalog, identity
+from backend.resolvers import licenses as license_resolvers
+from backend.resolvers import notifications as inbox
 from backend.schema.errors import MASKED_MESSAGE, should_mask_error
 from backend.schema.extensions import PublicCacheHint
 from backend.schema.exception_handlers import EXCEPTION_HANDLERS
 from backend.schema.permissions import IsAuthenticated
 from backend.schema.types.catalog import Department, ServiceHall, ServiceItem, ServiceItemConnection
 from backend.schema.types.cases import ApplicationForm, Case, CaseConnection, CaseEvent, SupervisionReport
+from backend.schema.types.notifications import Notification, NotificationConnection, NotificationPreferences, PushDevice
 from backend.schema.types.identity import DataAccessConnection, Enterprise, IdentityCode, Me
+from backend.schema.types.licenses import License, LicenseConnection, LicenseVerificationConnection
 from backend.settings import Settings
 
 
@@ -63,6 +67,27 @@ class Query:
         resolver=cases.supervision_report, permission_classes=[IsAuthenticated],
         description="电子监察: due-soon and overdue cases per department",
     )
+    my_licenses: list[License] = strawberry.field(resolver=license_resolvers.my_licenses,
+                                                  permission_classes=[IsAuthenticated], description="我的证照")
+    license: License | None = strawberry.field(
+        resolver=license_resolvers.license, permission_classes=[IsAuthenticated],
+        description="One e-license; null when the viewer may not see it")
+    my_license_verifications: LicenseVerificationConnection = strawberry.field(
+        resolver=license_resolvers.my_license_verifications, permission_classes=[IsAuthenticated],
+        description="Who verified my (and my enterprises') licenses, newest first")
+    issued_licenses: LicenseConnection = strawberry.field(
+        resolver=license_resolvers.issued_licenses, permission_classes=[IsAuthenticated],
+        description="Licenses the staff member's department issued, newest first (staff)")
+    notifications: NotificationConnection = strawberry.field(
+        resolver=inbox.notifications_page, permission_classes=[IsAuthenticated], description="消息中心, newest first")
+    unread_notification_count: int = strawberry.field(resolver=inbox.unread_notification_count,
+                                                      permission_classes=[IsAuthenticated])
+    notification_preferences: NotificationPreferences = strawberry.field(
+        resolver=inbox.notification_preferences, permission_classes=[IsAuthenticated])
+    my_push_devices: list[PushDevice] = strawberry.field(resolver=inbox.my_push_devices,
+                                                         permission_classes=[IsAuthenticated])
+    web_push_public_key: str = strawberry.field(
+        resolver=inbox.web_push_public_key, description="VAPID applicationServerKey (base64url P-256 point); public")
 
 
 @strawberry.type
@@ -91,6 +116,26 @@ class Mutation:
                                        description="送达: window pickup, electronic, or mail with tracking number")
     explain_overdue = strawberry.mutation(resolver=cases.explain_overdue, permission_classes=[IsAuthenticated],
                                           description="The department's stated reason for an overdue case (Art. 33)")
+    present_license = strawberry.mutation(resolver=license_resolvers.present_license,
+                                          permission_classes=[IsAuthenticated],
+                                          description="亮证: a signed, short-lived presentation with its QR code")
+    verify_license_presentation = strawberry.mutation(
+        resolver=license_resolvers.verify_license_presentation,
+        description="Verify a presentation (public; recorded for the holder)")
+    change_license_status = strawberry.mutation(resolver=license_resolvers.change_license_status,
+                                                permission_classes=[IsAuthenticated],
+                                                description="暂扣/恢复/吊销/注销/作废 by the issuing department's staff")
+    mark_notifications_read = strawberry.mutation(resolver=inbox.mark_notifications_read,
+                                                  permission_classes=[IsAuthenticated])
+    update_notification_preferences = strawberry.mutation(resolver=inbox.update_notification_preferences,
+                                                          permission_classes=[IsAuthenticated])
+    register_push_subscription = strawberry.mutation(resolver=inbox.register_push_subscription,
+                                                     permission_classes=[IsAuthenticated],
+                                                     description="Web push for this device; several devices per person")
+    unregister_push_subscription = strawberry.mutation(resolver=inbox.unregister_push_subscription,
+                                                       permission_classes=[IsAuthenticated])
+    remove_push_device = strawberry.mutation(resolver=inbox.remove_push_device, permission_classes=[IsAuthenticated],
+                                             description="Stop pushes to one of my devices (a lost phone), from another")
 
 
 @strawberry.type
@@ -98,6 +143,10 @@ class Subscription:
     case_progress: CaseEvent = strawberry.subscription(
         resolver=cases.case_progress, permission_classes=[IsAuthenticated],
         description="Events of the cases the viewer may see: replayed after `after`, then live; in order, no duplicates",
+    )
+    notification_added: Notification = strawberry.subscription(
+        resolver=inbox.notification_added, permission_classes=[IsAuthenticated],
+        description="The viewer's notifications: replayed after `after`, then live; in order, no duplicates",
     )
 
 

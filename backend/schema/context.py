@@ -17,6 +17,7 @@ from backend.models import Department, Faq, LicenseType, Material, ProcessStep, 
 from backend.services import case_queries, catalog
 from backend.services.case_access import CaseScope, case_scope
 from backend.services.case_feed import CaseFeed
+from backend.services.inbox_feed import InboxFeed
 from backend.settings import Settings
 
 
@@ -81,6 +82,8 @@ class Context:
     connection_params: dict[str, object] | None = None  # graphql-transport-ws connection_init payload
     bus: Bus | None = None
     feed: CaseFeed | None = None
+    inbox_feed: InboxFeed | None = None
+    push_public_key: str = ""  # VAPID applicationServerKey
     loaders: Loaders = field(default_factory=Loaders)
     cache: CachePolicy = field(default_factory=CachePolicy)
     _case_scope: asyncio.Task[CaseScope] | None = None

@@ -49,7 +49,7 @@ def _wants_graphql_response_json(request: Request) -> bool:
 
 
 class GraphQLView(GraphQL[Context, None]):
-    def __init__(self, schema: BaseSchema, *, settings: Settings, identity: Identity) -> None:
+    def __init__(self, schema: BaseSchema, *, settings: Settings, identity: Identity, push_public_key: str) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.is_dev else None,
@@ -59,6 +59,7 @@ class GraphQLView(GraphQL[Context, None]):
         )
         self.settings = settings
         self.identity = identity
+        self.push_public_key = push_public_key
 
     def encode_json(self, data: object) -> str:
         # UTF-8 as is: Chinese text takes 3 bytes instead of a 6-byte \u escape.
@@ -67,7 +68,8 @@ class GraphQLView(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         state = request.app.state
         context = Context(settings=self.settings, request=request, response=response, identity=self.identity,
-                          bus=getattr(state, "bus", None), feed=getattr(state, "case_feed", None))
+                          bus=getattr(state, "bus", None), feed=getattr(state, "case_feed", None),
+                          inbox_feed=getattr(state, "inbox_feed", None), push_public_key=self.push_public_key)
         request.state.graphql_context = context
         if isinstance(request, Request):
             header = request.headers.get("authorization")

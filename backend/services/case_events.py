@@ -1,10 +1,7 @@
 """Writing case events so that readers of the feed never skip one, and announcing them.
 
-A reader catches up with `id > cursor`. That is only safe if events become visible in id
-order, so on PostgreSQL every transaction that writes an event takes one advisory lock right
-before the insert and holds it until commit: ids are then handed out in commit order. SQLite
-has a single writer and needs nothing. The lock is taken last, so it is held only for the
-insert and the commit.
+A reader catches up with `id > cursor`, which is only safe if events become visible in id
+order: see insert_order.py.
 """
 
 from __future__ import annotations
@@ -18,11 +15,12 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from backend.bus import Bus
 from backend.models import Case, CaseEvent, User
 from backend.models.cases import CaseEventKind
+from backend.services.case_notifications import notify_case_event
+from backend.services.insert_order import hold_insert_order
 
 log = logging.getLogger("backend.case_events")
 
 CASE_EVENTS_CHANNEL = "case-events"
-_EVENT_ORDER_LOCK = 7_261_001  # any constant shared by every writer of case_event
 _pending: set[asyncio.Task[None]] = set()
 
 
@@ -30,15 +28,17 @@ async def record_event(
     conn: BaseDBAsyncClient, *, case: Case, kind: CaseEventKind, actor: User | None, actor_label: str,
     note: str = "", data: dict[str, Any] | None = None,
 ) -> CaseEvent:
-    """Insert the event in the caller's transaction (`conn`), as its last statement."""
-    if conn.capabilities.dialect == "postgres":
-        await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [_EVENT_ORDER_LOCK])
+    """Insert the event in the caller's transaction (`conn`), as its last statement, with the
+    applicant's notification when the event is one they must hear about (same transaction:
+    the inbox always has it)."""
+    await hold_insert_order(conn)
     event = CaseEvent(
         case=case, applicant_id=case.applicant_id, enterprise_id=case.enterprise_id,
         department_id=case.department_id, kind=kind, status=case.status, actor=actor,
         actor_label=actor_label, note=note, data=data or {},
     )
     await event.save(using_db=conn)
+    await notify_case_event(conn, case=case, event=event)
     return event
 
 

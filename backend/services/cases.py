@@ -22,6 +22,7 @@ from backend.services.case_access import CaseScope, case_scope, item_code
 from backend.services.case_events import announce, record_event
 from backend.services.deadlines import due_dates, local_date
 from backend.services.errors import InvalidTransitionError, NotFoundError, NotPermittedError, ValidationError
+from backend.services.licenses import issue_for_case
 from backend.services.workdays import working_calendar
 
 S = CaseStatus
@@ -197,8 +198,13 @@ async def approve(*, number: str, actor: User, note: str | None, bus: Bus | None
     def complete(row: Case, _today: date) -> None:
         row.completed_at = moment
 
-    return await apply_move(case=case, move=Move(CaseEventKind.APPROVED, S.APPROVED, text, apply=complete),
-                            actor=actor, actor_label=await _staff_label(actor), bus=bus, now=moment)
+    async def issue_license(conn: BaseDBAsyncClient) -> None:
+        # An item that issues a license issues it with the decision, in its transaction (Art. 18).
+        await issue_for_case(conn, case=case, on=local_date(moment))
+
+    move = Move(CaseEventKind.APPROVED, S.APPROVED, text, apply=complete, also=issue_license)
+    return await apply_move(case=case, move=move, actor=actor, actor_label=await _staff_label(actor), bus=bus,
+                            now=moment)
 
 
 async def reject(*, number: str, actor: User, reason: str, bus: Bus | None, now: datetime | None = None) -> Case:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Mapping, Sequence
 
 from tortoise.transactions import in_transaction
 
 from backend.models import AgentAuthority, DataAccessLog, Department, Enterprise, Membership, ServiceItem, User
 from backend.models.identity import MembershipRole, Role
+from backend.services.deadlines import CHINA
 from backend.services.errors import NotFoundError, NotPermittedError, ValidationError
 from backend.services.identifiers import (
     check_id_number, check_phone, check_uscc, mask_id_number, mask_phone,
@@ -24,7 +25,9 @@ MAX_AUTHORITY_DAYS = 366
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    # In the database's zone: SQLite compares timestamps as text, and tortoise stores them in
+    # the configured zone (China), so a UTC value would compare wrongly near the boundary.
+    return datetime.now(CHINA)
 
 
 @dataclass(frozen=True)

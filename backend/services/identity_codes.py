@@ -7,6 +7,7 @@ import io
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any, Mapping
 
 import segno
 
@@ -44,11 +45,14 @@ class CodeSigner:
         self.public_jwk = public_jwk(private_pem, algorithm="ES256", kid=KID)
         self._verifier = TokenVerifier(issuer=ISSUER, audience=AUDIENCE, keys=static_key_set([self.public_jwk]))
 
+    def sign(self, claims: Mapping[str, Any]) -> str:
+        """Any short-lived token the app vouches for (亮证 presentations): the published key."""
+        return sign_token(claims, private_pem=self._pem, algorithm="ES256", kid=KID)
+
     def issue(self, subject: str) -> IdentityCode:
         now = int(time.time())
-        token = sign_token({"iss": ISSUER, "aud": AUDIENCE, "sub": subject, "iat": now, "nbf": now,
-                            "exp": now + CODE_SECONDS, "jti": secrets.token_urlsafe(8)},
-                           private_pem=self._pem, algorithm="ES256", kid=KID)
+        token = self.sign({"iss": ISSUER, "aud": AUDIENCE, "sub": subject, "iat": now, "nbf": now,
+                           "exp": now + CODE_SECONDS, "jti": secrets.token_urlsafe(8)})
         return IdentityCode(token=token, qr_svg=qr_svg(token), expires_at=now + CODE_SECONDS)
 
     async def subject_of(self, token: str) -> str:

@@ -15,7 +15,8 @@ from backend.schema.context import Context
 from backend.schema.errors import from_domain
 from backend.schema.types.cases import CaseConnection
 from backend.schema.types.catalog import PageInfo
-from backend.services import case_queries
+from backend.schema.types.licenses import License
+from backend.services import case_queries, licenses
 from backend.services.errors import DomainError
 from backend.services.identity_codes import IdentifiedParty as IdentifiedPartyData
 from backend.services.identity_codes import IdentityCode as IdentityCodeData
@@ -94,6 +95,17 @@ class Enterprise:
         except DomainError as error:
             raise from_domain(error) from error
         return CaseConnection.from_page(page)
+
+    @strawberry.field(description="企业电子证照 (一企一档): for members within scope")
+    async def licenses(self, info: Info[Context, None]) -> list[License]:
+        viewer = info.context.viewer
+        assert viewer is not None  # the enterprise field is for signed-in members only
+        try:
+            rows = await licenses.enterprise_licenses(user=viewer, uscc=self.uscc)
+        except DomainError as error:
+            raise from_domain(error) from error
+        today = licenses.local_today()
+        return [License.from_model(row, today=today) for row in rows]
 
 
 @strawberry.type

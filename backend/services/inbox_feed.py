@@ -1,0 +1,51 @@
+"""Live inbox: a `TailFeed` over the notification table (see tail_feed.py). A follower sees
+its own notifications only. Woken by case-event announcements (a case move writes its
+notifications in the same transaction) and by notification announcements (everything else)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import AsyncIterator
+
+from tortoise.queryset import QuerySet
+
+from backend.bus import Bus
+from backend.models import Notification
+from backend.services.case_events import CASE_EVENTS_CHANNEL
+from backend.services.notifications import NOTIFICATIONS_CHANNEL
+from backend.services.tail_feed import TailFeed
+
+
+@dataclass(eq=False)
+class _InboxFollower:
+    user_id: int
+
+    def interested(self, notification: Notification) -> bool:
+        return notification.user_id == self.user_id
+
+    def replay(self, query: QuerySet[Notification]) -> QuerySet[Notification]:
+        return query.filter(user_id=self.user_id)
+
+    async def allowed(self, notification: Notification) -> bool:
+        return True  # a person's own inbox is theirs for good
+
+
+class InboxFeed:
+    """One per process."""
+
+    def __init__(self, *, bus: Bus, poll_seconds: float) -> None:
+        self._tail = TailFeed(model=Notification, bus=bus, channels=(CASE_EVENTS_CHANNEL, NOTIFICATIONS_CHANNEL),
+                              poll_seconds=poll_seconds, related=("case",), name="inbox-feed")
+
+    @property
+    def follower_count(self) -> int:
+        return self._tail.follower_count
+
+    async def start(self) -> None:
+        await self._tail.start()
+
+    async def stop(self) -> None:
+        await self._tail.stop()
+
+    def follow(self, *, user_id: int, after: int | None) -> AsyncIterator[Notification]:
+        return self._tail.follow(_InboxFollower(user_id=user_id), after=after)
