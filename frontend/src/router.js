@@ -17,6 +17,12 @@ const routes = [
   { path: '/staff/cases/:number', name: 'staff-case', component: () => import('./views/StaffCaseView.vue'), meta: { title: '办件办理', tab: 'me' } },
   { path: '/supervision', name: 'supervision', component: () => import('./views/SupervisionView.vue'), meta: { title: '电子监察', tab: 'me' } },
   { path: '/enterprise/:uscc', name: 'enterprise', component: () => import('./views/EnterpriseView.vue'), meta: { title: '企业空间', tab: 'me' } },
+  { path: '/inbox', name: 'inbox', component: () => import('./views/InboxView.vue'), meta: { title: '消息中心', tab: 'inbox' } },
+  { path: '/me/notifications', name: 'notification-settings', component: () => import('./views/NotificationSettingsView.vue'), meta: { title: '消息设置', tab: 'me' } },
+  { path: '/licenses', name: 'licenses', component: () => import('./views/LicensesView.vue'), meta: { title: '我的证照', tab: 'me' } },
+  { path: '/licenses/verifications', name: 'license-verifications', component: () => import('./views/LicenseVerificationsView.vue'), meta: { title: '核验记录', tab: 'me' } },
+  { path: '/licenses/:id', name: 'license', component: () => import('./views/LicenseView.vue'), meta: { title: '亮证', tab: 'me' } },
+  { path: '/verify', name: 'verify', component: () => import('./views/VerifyView.vue'), meta: { title: '电子证照核验' } },
   { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { title: '页面不存在' } },
 ]
 

@@ -37,3 +37,140 @@ self.addEventListener('message', (event) => {
 
 // The first install takes control at once (there is no older version to protect).
 clientsClaim()
+
+// ---------------------------------------------------------------- notifications
+// docs/NOTIFICATIONS.md. Every push shows a notification, even an empty or unreadable one
+// (browsers penalise silent pushes); the inbox has the full list anyway.
+
+const NOTIFICATION_ICON = '/icons/icon-192.png'
+const FALLBACK = { title: '掌上办', body: '您有一条新消息', link: '/inbox' }
+const RATINGS = { 'rate-satisfied': 'satisfied', 'rate-unsatisfied': 'unsatisfied' }
+
+// Only paths inside the PWA: a payload never sends the person elsewhere.
+function safeLink(link) {
+  return typeof link === 'string' && /^\/(?![/\\])/.test(link) ? link : FALLBACK.link
+}
+
+function text(value) {
+  return typeof value === 'string' ? value.trim() : ''
+}
+
+function caseNumberOf(link) {
+  const match = /^\/cases\/([^/?#]+)/.exec(link)
+  try {
+    return match ? decodeURIComponent(match[1]) : null
+  } catch {
+    return null
+  }
+}
+
+function readPayload(event) {
+  try {
+    const payload = event.data ? event.data.json() : null
+    return payload && typeof payload === 'object' ? payload : {}
+  } catch {
+    return {}
+  }
+}
+
+async function tellWindows(message) {
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true })
+  windows.forEach((client) => client.postMessage(message))
+}
+
+const FALLBACK_OPTIONS = { body: FALLBACK.body, icon: NOTIFICATION_ICON, badge: NOTIFICATION_ICON,
+  data: { link: FALLBACK.link, id: null, kind: null, caseNumber: null } }
+
+function notificationOf(payload) {
+  const link = safeLink(payload.link)
+  const tag = text(payload.tag)
+  const options = {
+    body: text(payload.body) || (text(payload.title) ? '' : FALLBACK.body),
+    icon: NOTIFICATION_ICON,
+    badge: NOTIFICATION_ICON,
+    data: { link, id: payload.id ?? null, kind: payload.kind ?? null,
+      caseNumber: text(payload.caseNumber) || caseNumberOf(link) },
+  }
+  if (tag) Object.assign(options, { tag, renotify: true })
+  if (Array.isArray(payload.actions) && payload.actions.length) {
+    options.actions = payload.actions
+      .filter((a) => a && text(a.action) && text(a.title))
+      .map((a) => ({ action: text(a.action), title: text(a.title) }))
+  }
+  return { title: text(payload.title) || FALLBACK.title, options }
+}
+
+self.addEventListener('push', (event) => {
+  const payload = readPayload(event)
+  let shown
+  try {
+    const { title, options } = notificationOf(payload)
+    shown = self.registration.showNotification(title, options)
+  } catch {
+    shown = Promise.reject(new Error('bad payload'))
+  }
+  shown = shown.catch(() => self.registration.showNotification(FALLBACK.title, FALLBACK_OPTIONS))
+  const told = tellWindows({ type: 'NOTIFICATION_PUSHED', id: payload.id ?? null }).catch(() => {})
+  event.waitUntil(Promise.all([shown, told]))
+})
+
+function withRating(link, rating) {
+  const url = new URL(link, self.location.origin)
+  url.searchParams.set('rate', rating)
+  return url.pathname + url.search + url.hash
+}
+
+// Focus a window of the app and take it to the link; open one when there is none.
+async function openLink(link) {
+  const url = new URL(link, self.location.origin).href
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true })
+  const client = windows.find((w) => new URL(w.url).origin === self.location.origin)
+  if (!client) return self.clients.openWindow(url)
+  const focused = await client.focus().catch(() => client)
+  if (focused.url !== url && 'navigate' in focused) {
+    try {
+      if (await focused.navigate(url)) return undefined
+    } catch {
+      // not controlled by this worker: the page routes itself
+    }
+  }
+  if (focused.url !== url) focused.postMessage({ type: 'OPEN_LINK', link })
+  return undefined
+}
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close()
+  let link = safeLink(event.notification.data?.link)
+  // 满意 / 不满意 straight from the notification: the ratings feature reads ?rate= on that page.
+  if (RATINGS[event.action]) link = withRating(link, RATINGS[event.action])
+  event.waitUntil(openLink(link))
+})
+
+function keyBytes(base64url) {
+  const base64 = (base64url + '='.repeat((4 - (base64url.length % 4)) % 4)).replace(/-/g, '+').replace(/_/g, '/')
+  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
+}
+
+// The VAPID key is public; the worker has no token. Straight from the network, never cached.
+async function serverKey() {
+  const response = await fetch('/graphql', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/graphql-response+json, application/json' },
+    body: JSON.stringify({ query: '{ webPushPublicKey }' }),
+    cache: 'no-store',
+  })
+  const body = await response.json()
+  return keyBytes(body.data.webPushPublicKey)
+}
+
+// The push service replaced the subscription: subscribe again, then let an open window register
+// it with the person's token (lib/push.js); otherwise the app does it when next opened.
+self.addEventListener('pushsubscriptionchange', (event) => {
+  const renew = async () => {
+    if (event.newSubscription) return
+    const old = event.oldSubscription?.options
+    const options = old?.applicationServerKey ? old : { userVisibleOnly: true, applicationServerKey: await serverKey() }
+    await self.registration.pushManager.subscribe(options)
+  }
+  event.waitUntil(renew().catch(() => {}).then(() => tellWindows({ type: 'PUSH_SUBSCRIPTION_CHANGED' })))
+})
