@@ -76,21 +76,10 @@ class TokenVerifier:
     async def verify(self, token: str) -> VerifiedToken:
         if not isinstance(token, str) or not token:
             raise TokenError("missing", "未提供登录凭证")
-        if len(token.encode("utf-8", "ignore")) > MAX_TOKEN_BYTES:
-            raise TokenError("malformed", "登录凭证格式不正确")
-        try:
-            header = jwt.get_unverified_header(token)
-        except JWTError:
-            raise TokenError("malformed", "登录凭证格式不正确") from None
-        algorithm = header.get("alg")
-        if algorithm not in ALLOWED_ALGORITHMS:
-            raise TokenError("algorithm", "登录凭证的签名算法不被接受")
-        kid = header.get("kid")
-        key = await self._keys.get(kid) if isinstance(kid, str) else None
-        if key is None:
-            raise TokenError("unknown_key", "登录凭证的签名密钥未知")
-        if key.get("kty") != ALLOWED_ALGORITHMS[algorithm] or key.get("alg", algorithm) != algorithm:
-            raise TokenError("algorithm", "登录凭证的签名算法与密钥不符")
+        algorithm, kid = _pinned_header(token, ALLOWED_ALGORITHMS, what="登录凭证")
+        key = await self._keys.get(kid) if kid is not None else None
+        _check_key(key, algorithm, ALLOWED_ALGORITHMS, what="登录凭证")
+        assert key is not None
         try:
             claims = jwt.decode(
                 token, dict(key), algorithms=[algorithm], audience=self._audience, issuer=self._issuer,
@@ -106,6 +95,29 @@ class TokenVerifier:
                 raise TokenError("claims", "登录凭证内容不完整") from None
             raise TokenError("signature", "登录凭证无效") from None
         return VerifiedToken(subject=str(claims["sub"]), claims=claims, expires_at=int(claims["exp"]))
+
+
+def _pinned_header(token: str, allowed: Mapping[str, str], *, what: str) -> tuple[str, str | None]:
+    """The algorithm, checked against the pinned list before any key is chosen (an unpinned
+    decode would accept an HS256 token "signed" with the public key), and the key id."""
+    if len(token.encode("utf-8", "ignore")) > MAX_TOKEN_BYTES:
+        raise TokenError("malformed", f"{what}格式不正确")
+    try:
+        header = jwt.get_unverified_header(token)
+    except JWTError:
+        raise TokenError("malformed", f"{what}格式不正确") from None
+    algorithm = header.get("alg")
+    if algorithm not in allowed:
+        raise TokenError("algorithm", f"{what}的签名算法不被接受")
+    kid = header.get("kid")
+    return algorithm, kid if isinstance(kid, str) else None
+
+
+def _check_key(key: Mapping[str, Any] | None, algorithm: str, allowed: Mapping[str, str], *, what: str) -> None:
+    if key is None:
+        raise TokenError("unknown_key", f"{what}的签名密钥未知")
+    if key.get("kty") != allowed[algorithm] or key.get("alg", algorithm) != algorithm:
+        raise TokenError("algorithm", f"{what}的签名算法与密钥不符")
 
 
 def _claims_message(detail: str) -> str:
@@ -154,21 +166,12 @@ def verify_app_token(token: str, *, keys: Sequence[Mapping[str, Any]], issuer: s
     leeway, and an expired token is told apart only once its signature has verified.
     Raises TokenError with reason malformed, algorithm, unknown_key, signature or claims, and
     ExpiredAppToken (reason expired) when only the clock says no."""
-    if not isinstance(token, str) or not token or len(token.encode("utf-8", "ignore")) > MAX_TOKEN_BYTES:
+    if not isinstance(token, str) or not token:
         raise TokenError("malformed", "凭证格式不正确")
-    try:
-        header = jwt.get_unverified_header(token)
-    except JWTError:
-        raise TokenError("malformed", "凭证格式不正确") from None
-    algorithm = header.get("alg")
-    if algorithm not in APP_TOKEN_ALGORITHMS:
-        raise TokenError("algorithm", "凭证的签名算法不被接受")
-    kid = header.get("kid")
-    key = next((k for k in keys if isinstance(kid, str) and k.get("kid") == kid), None)
-    if key is None:
-        raise TokenError("unknown_key", "凭证的签名密钥未知")
-    if key.get("kty") != APP_TOKEN_ALGORITHMS[algorithm] or key.get("alg", algorithm) != algorithm:
-        raise TokenError("algorithm", "凭证的签名算法与密钥不符")
+    algorithm, kid = _pinned_header(token, APP_TOKEN_ALGORITHMS, what="凭证")
+    key = next((k for k in keys if kid is not None and k.get("kid") == kid), None)
+    _check_key(key, algorithm, APP_TOKEN_ALGORITHMS, what="凭证")
+    assert key is not None
     try:
         claims = jwt.decode(
             token, dict(key), algorithms=[algorithm], audience=audience, issuer=issuer,

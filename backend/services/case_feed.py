@@ -50,30 +50,17 @@ class _CaseFollower:
         return await _still_allowed(self.scope, event)
 
 
-class CaseFeed:
+class CaseFeed(TailFeed[CaseEvent]):
     """One per process."""
 
     def __init__(self, *, bus: Bus, poll_seconds: float) -> None:
-        self._tail = TailFeed(model=CaseEvent, bus=bus, channels=(CASE_EVENTS_CHANNEL,), poll_seconds=poll_seconds,
-                              related=("case",), name="case-feed")
-
-    @property
-    def follower_count(self) -> int:
-        return self._tail.follower_count
-
-    async def start(self) -> None:
-        await self._tail.start()
-
-    async def stop(self) -> None:
-        await self._tail.stop()
-
-    def wake(self) -> None:
-        self._tail.wake()
+        super().__init__(model=CaseEvent, bus=bus, channels=(CASE_EVENTS_CHANNEL,), poll_seconds=poll_seconds,
+                         related=("case",), name="case-feed")
 
     def follow(self, *, scope: CaseScope, after: int | None, case_id: int | None = None) -> AsyncIterator[CaseEvent]:
         """Events the scope may see: those after `after` from the database, then live ones.
         Without `after`, only what happens from now on."""
-        return self._tail.follow(_CaseFollower(scope=scope, case_id=case_id), after=after)
+        return self.tail(_CaseFollower(scope=scope, case_id=case_id), after=after)
 
 
 async def _still_allowed(scope: CaseScope, event: CaseEvent) -> bool:

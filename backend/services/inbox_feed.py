@@ -30,22 +30,12 @@ class _InboxFollower:
         return True  # a person's own inbox is theirs for good
 
 
-class InboxFeed:
+class InboxFeed(TailFeed[Notification]):
     """One per process."""
 
     def __init__(self, *, bus: Bus, poll_seconds: float) -> None:
-        self._tail = TailFeed(model=Notification, bus=bus, channels=(CASE_EVENTS_CHANNEL, NOTIFICATIONS_CHANNEL),
-                              poll_seconds=poll_seconds, related=("case",), name="inbox-feed")
-
-    @property
-    def follower_count(self) -> int:
-        return self._tail.follower_count
-
-    async def start(self) -> None:
-        await self._tail.start()
-
-    async def stop(self) -> None:
-        await self._tail.stop()
+        super().__init__(model=Notification, bus=bus, channels=(CASE_EVENTS_CHANNEL, NOTIFICATIONS_CHANNEL),
+                         poll_seconds=poll_seconds, related=("case",), name="inbox-feed")
 
     def follow(self, *, user_id: int, after: int | None) -> AsyncIterator[Notification]:
-        return self._tail.follow(_InboxFollower(user_id=user_id), after=after)
+        return self.tail(_InboxFollower(user_id=user_id), after=after)

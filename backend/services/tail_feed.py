@@ -58,7 +58,7 @@ class TailFeed(Generic[R]):
         self._channels = channels
         self._poll_seconds = poll_seconds
         self._related = related
-        self._name = name
+        self._name = name  # for logs and task names
         self._slots: set[_Slot[R]] = set()
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
@@ -121,7 +121,7 @@ class TailFeed(Generic[R]):
             if len(rows) < BATCH:
                 return
 
-    async def follow(self, follower: Follower[R], *, after: int | None) -> AsyncIterator[R]:
+    async def tail(self, follower: Follower[R], *, after: int | None) -> AsyncIterator[R]:
         """Rows the follower wants: those after `after` from the database, then live ones.
         Without `after`, only what is written from now on."""
         slot = _Slot(follower)
