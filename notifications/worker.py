@@ -43,7 +43,8 @@ class Worker:
         self.policy = RetryPolicy(max_attempts=settings.push_max_attempts, base_seconds=settings.push_retry_base_seconds,
                                   max_wait_seconds=settings.push_retry_max_wait_seconds,
                                   timeout_seconds=settings.push_timeout_seconds)
-        self.broker: AsyncBroker = build_broker(settings.redis_url, max_async_tasks=MAX_CONCURRENT_JOBS)
+        self.broker: AsyncBroker = build_broker(settings.redis_url, database_url=settings.database_url,
+                                               max_async_tasks=MAX_CONCURRENT_JOBS)
 
         async def deliver_push(delivery_id: int) -> str:  # taskiq wants a plain function
             return await deliver(delivery_id, sender=self.sender, policy=self.policy)
