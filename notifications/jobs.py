@@ -15,6 +15,8 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from tortoise.expressions import Q
+
 from backend.models import PushDelivery, PushSubscription
 from backend.models.notifications import PushState
 from backend.services.deadlines import CHINA
@@ -49,11 +51,8 @@ def _now() -> datetime:
 async def _lease(delivery_id: int, *, seconds: float) -> bool:
     """Take (or renew) the right to work on a pending delivery; False if someone else holds it."""
     now = _now()
-    taken = await PushDelivery.filter(id=delivery_id, state=PushState.PENDING).filter(
-        lease_until__lt=now).update(lease_until=now + timedelta(seconds=seconds))
-    if taken:
-        return True
-    return bool(await PushDelivery.filter(id=delivery_id, state=PushState.PENDING, lease_until=None).update(
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    return bool(await PushDelivery.filter(free, id=delivery_id, state=PushState.PENDING).update(
         lease_until=now + timedelta(seconds=seconds)))
 
 
