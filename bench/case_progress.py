@@ -56,8 +56,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.live_cases import (  # noqa: E402
-    Api, Received, Subscription, app_env, free_port, mint_tokens, run_cli, start_redis, start_server, stop,
-    wait_healthy, wait_redis,
+    Api, Received, Subscription, app_env, bench_stores, free_port, mint_tokens, run_cli, start_server, stop,
+    wait_healthy,
 )
 
 SUBSCRIBERS = [int(n) for n in os.environ.get("BENCH_SUBSCRIBERS", "1,1000").split(",")]
@@ -93,26 +93,6 @@ def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))  # nearest rank
     return ordered[index]
-
-
-async def reset_postgres(url: str) -> None:
-    import asyncpg
-
-    base, name = url.rsplit("/", 1)
-    if "bench" not in name:
-        raise SystemExit(f"refusing to empty database {name!r}: BENCH_DATABASE_URL must name a *bench* database")
-    plain = base.replace("postgres://", "postgresql://", 1)
-    conn = await asyncpg.connect(f"{plain}/postgres")
-    try:
-        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-            await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    conn = await asyncpg.connect(f"{plain}/{name}")
-    try:
-        await conn.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
-    finally:
-        await conn.close()
 
 
 @dataclass
@@ -283,22 +263,11 @@ async def query_counts(env: dict[str, str]) -> dict[int, tuple[int, float, int]]
 
 
 async def main() -> None:
-    database = os.environ.get("BENCH_DATABASE_URL", "").replace("postgresql://", "postgres://", 1)
-    redis_setting = os.environ.get("BENCH_REDIS_URL", "")
     data = Path(tempfile.mkdtemp(prefix="zsb-progress-"))
     redis_process = None
     raise_open_files_limit(4 * max(SUBSCRIBERS) + 1024)
     try:
-        if database:
-            await reset_postgres(database)
-        else:
-            database = f"sqlite://{data / 'bench.sqlite3'}"
-        redis_url = redis_setting or None
-        if redis_setting == "private":
-            port = free_port()
-            redis_process = start_redis(port, data / "redis.log")
-            await wait_redis(port, redis_process)
-            redis_url = f"redis://127.0.0.1:{port}/0"
+        database, redis_url, redis_process = await bench_stores(data)
         port = free_port()
         env = app_env(data_dir=data, database_url=database, port=port, redis_url=redis_url,
                       feed_poll_ms=5000, LOG_LEVEL="WARNING")

@@ -331,3 +331,42 @@ class Subscription:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._reader
+
+
+async def reset_postgres(url: str) -> None:
+    import asyncpg
+
+    base, name = url.rsplit("/", 1)
+    if "bench" not in name:
+        raise SystemExit(f"refusing to empty database {name!r}: BENCH_DATABASE_URL must name a *bench* database")
+    plain = base.replace("postgres://", "postgresql://", 1)
+    conn = await asyncpg.connect(f"{plain}/postgres")
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    conn = await asyncpg.connect(f"{plain}/{name}")
+    try:
+        await conn.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await conn.close()
+
+
+async def bench_stores(data: Path) -> tuple[str, str | None, subprocess.Popen[bytes] | None]:
+    """The database and Redis a bench runs on: BENCH_DATABASE_URL (a PostgreSQL database whose
+    name contains "bench", created if missing and EMPTIED) or a fresh SQLite file under `data`;
+    BENCH_REDIS_URL, or `private` for a memory-only redis-server on a free port (the caller
+    stops the returned process), or none (the in-process bus)."""
+    database = os.environ.get("BENCH_DATABASE_URL", "").replace("postgresql://", "postgres://", 1)
+    redis_setting = os.environ.get("BENCH_REDIS_URL", "")
+    if database:
+        await reset_postgres(database)
+    else:
+        database = f"sqlite://{data / 'bench.sqlite3'}"
+    if redis_setting != "private":
+        return database, redis_setting or None, None
+    port = free_port()
+    process = start_redis(port, data / "redis.log")
+    await wait_redis(port, process)
+    return database, f"redis://127.0.0.1:{port}/0", process

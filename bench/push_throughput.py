@@ -591,27 +591,15 @@ def report(stack: Stack, rounds: list[Round], problems: dict[str, list[str]], lo
 
 
 async def main() -> None:
-    from bench.case_progress import reset_postgres
-    from bench.live_cases import app_env, free_port, start_redis, stop, wait_redis
+    from bench.live_cases import app_env, bench_stores, free_port, stop
 
     if PUSHES % DEVICES_PER_PERSON or not 1 <= DEVICES_PER_PERSON <= 10:
         raise SystemExit("BENCH_PUSHES must be a multiple of BENCH_DEVICES_PER_PERSON (1–10)")
-    database = os.environ.get("BENCH_DATABASE_URL", "").replace("postgresql://", "postgres://", 1)
-    redis_setting = os.environ.get("BENCH_REDIS_URL", "")
     load_before = os.getloadavg()[0]  # other work on the machine shows in every figure
     data = Path(tempfile.mkdtemp(prefix="zsb-push-"))
     redis_process = None
     try:
-        if database:
-            await reset_postgres(database)
-        else:
-            database = f"sqlite://{data / 'bench.sqlite3'}"
-        redis_url = redis_setting or None
-        if redis_setting == "private":
-            port = free_port()
-            redis_process = start_redis(port, data / "redis.log")
-            await wait_redis(port, redis_process)
-            redis_url = f"redis://127.0.0.1:{port}/0"
+        database, redis_url, redis_process = await bench_stores(data)
         external = redis_url is not None
         env = app_env(data_dir=data, database_url=database, port=free_port(), redis_url=redis_url,
                       feed_poll_ms=5000 if external else EMBEDDED_POLL_MS, LOG_LEVEL="WARNING",
