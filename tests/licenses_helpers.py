@@ -12,7 +12,8 @@ from backend.models import ELicense, User
 from tests.cases_helpers import call
 
 LICENSE_FIELDS = """id identifier typeCode typeName holderKind holderName issuerName issuerUscc issuedOn validFrom
-  validUntil status statusCode statusLabel statusReason fields { key label value } defaultDisclose template caseNumber"""
+  validUntil status statusCode statusLabel statusReason fields { key label value } defaultDisclose template caseNumber
+  nextStatuses"""
 MY_LICENSES = "{ myLicenses { %s } }" % LICENSE_FIELDS
 LICENSE = "query($id: ID!) { license(id: $id) { %s } }" % LICENSE_FIELDS
 PRESENT = """mutation($id: ID!, $disclose: [String!], $offline: Boolean! = false) {

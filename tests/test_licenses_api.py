@@ -159,6 +159,8 @@ async def test_only_the_issuing_departments_staff_change_a_status(
                                         "statusLabel": "暂扣（挂起）", "statusReason": "涉嫌违规，调查期间暂扣"}
         seen = (await call(client, token("citizen2"), LICENSE, {"id": str(teacher.id)}))["license"]
         assert (seen["status"], seen["statusReason"]) == ("SUSPENDED", "涉嫌违规，调查期间暂扣")
+        offered = (await call(client, staff, LICENSE, {"id": str(teacher.id)}))["license"]["nextStatuses"]
+        assert offered == ["VALID", "REVOKED", "CANCELLED", "VOIDED"]  # what 证照管理 offers a suspended one
         restored = await change_status(client, staff, teacher.id, "VALID", "调查结束，恢复")
         assert restored["license"]["status"] == "VALID"
         await teacher.refresh_from_db()
@@ -177,8 +179,10 @@ async def test_a_revoked_license_stays_revoked(client: httpx.AsyncClient, token:
         assert (await change_status(client, staff, row.id, "REVOKED", "以欺骗手段取得"))["license"]["statusCode"] == "03"
         again = await change_status(client, staff, row.id, "VALID", "恢复")
         assert (again["__typename"], again["message"]) == ("InputError", "证照已吊销（撤销），不能再变更为“正常”")
-        listed = (await call(client, staff, "{ issuedLicenses(first: 5) { totalCount edges { node { id status } } } }"))
-        assert {"id": str(row.id), "status": "REVOKED"} in [e["node"] for e in listed["issuedLicenses"]["edges"]]
+        listed = (await call(client, staff, "{ issuedLicenses(first: 5) { totalCount edges { node { id status nextStatuses } } } }"))
+        # Revoked is final: nothing is offered (证照管理 shows no 变更状态 for it).
+        assert {"id": str(row.id), "status": "REVOKED", "nextStatuses": []} in [
+            e["node"] for e in listed["issuedLicenses"]["edges"]]
         refused = await client.post("/graphql", json={"query": "{ issuedLicenses { totalCount } }"},
                                                headers=bearer(token("citizen")))
         assert refused.json()["errors"][0]["message"] == "只有发证部门的工作人员可以查看本部门签发的证照"

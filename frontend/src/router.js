@@ -15,6 +15,7 @@ const routes = [
   { path: '/cases/:number/notice', name: 'notice', component: () => import('./views/NoticeView.vue'), meta: { title: '受理通知书', tab: 'cases' } },
   { path: '/staff', name: 'staff', component: () => import('./views/StaffQueueView.vue'), meta: { title: '办件受理工作台', tab: 'me' } },
   { path: '/staff/cases/:number', name: 'staff-case', component: () => import('./views/StaffCaseView.vue'), meta: { title: '办件办理', tab: 'me' } },
+  { path: '/staff/licenses', name: 'staff-licenses', component: () => import('./views/StaffLicensesView.vue'), meta: { title: '证照管理', tab: 'me' } },
   { path: '/supervision', name: 'supervision', component: () => import('./views/SupervisionView.vue'), meta: { title: '电子监察', tab: 'me' } },
   { path: '/enterprise/:uscc', name: 'enterprise', component: () => import('./views/EnterpriseView.vue'), meta: { title: '企业空间', tab: 'me' } },
   { path: '/inbox', name: 'inbox', component: () => import('./views/InboxView.vue'), meta: { title: '消息中心', tab: 'inbox' } },

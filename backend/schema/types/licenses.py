@@ -53,6 +53,8 @@ class License:
     default_disclose: list[str] = strawberry.field(description="The keys disclosed when `disclose` is null")
     template: str = strawberry.field(description="Card template the PWA renders the license with")
     case_number: str | None = strawberry.field(description="The case whose approval issued it")
+    next_statuses: list[LicenseStatus] = strawberry.field(
+        description="What the issuing department may change the status to (changeLicenseStatus)")
 
     @classmethod
     def from_model(cls, row: ELicense, *, today: date) -> License:
@@ -66,6 +68,7 @@ class License:
             status_label=status.label, status_reason=row.status_reason, status_changed_at=row.status_changed_at,
             fields=fields, default_disclose=[f.key for f in fields if f.key in service.DEFAULT_DISCLOSURE],
             template=row.template, case_number=row.case.number if row.case else None,
+            next_statuses=[s for s in m.LicenseStatus if s in service.STATUS_CHANGES.get(status, frozenset())],
         )
 
 

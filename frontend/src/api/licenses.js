@@ -104,3 +104,24 @@ export async function fetchSigningKeys() {
   if (!response.ok || !Array.isArray(body?.keys)) throw new ApiError(MESSAGES.server, { kind: 'server' })
   return body.keys
 }
+
+// ---------------------------------------------------------------- the issuing department (staff)
+
+/** 证照管理: the licenses the staff member's department issued, newest first → LicenseConnection. */
+export async function issuedLicenses(after = null) {
+  const data = await authedQuery(`query($after: String) { issuedLicenses(first: 20, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor } edges { cursor node { ${LICENSE} nextStatuses } } } }`, { after })
+  return data.issuedLicenses
+}
+
+/** → { ok: true, license } | { ok: false, message, field } */
+export async function changeLicenseStatus(licenseId, status, reason) {
+  const data = await authedQuery(`mutation($id: ID!, $status: LicenseStatus!, $reason: String!) {
+    changeLicenseStatus(licenseId: $id, status: $status, reason: $reason) {
+      __typename ... on LicenseStatusChanged { license { ${LICENSE} nextStatuses } }
+      ... on NotFoundError { message } ... on NotPermittedError { message } ... on InputError { field message } } }`,
+  { id: licenseId, status, reason })
+  const result = data.changeLicenseStatus
+  if (result.__typename === 'LicenseStatusChanged') return { ok: true, license: result.license }
+  return { ok: false, message: result.message || '操作失败，请稍后重试', field: result.field || null }
+}

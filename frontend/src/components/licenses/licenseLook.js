@@ -13,6 +13,9 @@ const STATUS_COLOURS = {
 
 export const STATUS_LABELS = { VALID: '有效', SUSPENDED: '已暂扣', REVOKED: '已吊销', CANCELLED: '已注销', EXPIRED: '已过期', VOIDED: '已作废' }
 
+// What the issuing department does to move a license to a status (changeLicenseStatus).
+export const CHANGE_LABELS = { VALID: '恢复正常', SUSPENDED: '暂扣', REVOKED: '吊销', CANCELLED: '注销', VOIDED: '作废' }
+
 export function statusColours(status) {
   const [background, color] = STATUS_COLOURS[status] || STATUS_COLOURS.CANCELLED
   return { background, color }
