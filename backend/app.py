@@ -15,11 +15,10 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from backend import uploads_http
 from backend.auth import dev_idp
-from backend.services.case_events import flush_announcements
 from backend.services.case_feed import CaseFeed
 from backend.services.inbox_feed import InboxFeed
 from backend.auth.identity import DEV_IDP_PATH, Identity, build_identity
-from backend.bus import Bus, create_bus
+from backend.bus import Bus, create_bus, flush_announcements
 from backend.keys import Keys, load_keys
 from backend.db import tortoise_config
 from backend.schema import build_schema

@@ -141,3 +141,29 @@ async def wait_for_wake(wake: asyncio.Event, *, seconds: float) -> None:
         async with asyncio.timeout(seconds):
             await wake.wait()
     wake.clear()
+
+
+_announcing: set[asyncio.Task[None]] = set()
+
+
+def announce_soon(bus: Bus | None, channel: str, message: dict[str, Any]) -> None:
+    """Publish a hint after commit, never awaited by the request: if the bus is down the change
+    is already safe in the database, and readers' periodic re-read finds it."""
+    if bus is None:
+        return
+    task = asyncio.get_running_loop().create_task(_publish_hint(bus, channel, message))
+    _announcing.add(task)
+    task.add_done_callback(_announcing.discard)
+
+
+async def _publish_hint(bus: Bus, channel: str, message: dict[str, Any]) -> None:
+    try:
+        await asyncio.wait_for(bus.publish(channel, message), timeout=5)
+    except Exception:  # only a hint: log it, the readers' poll catches up
+        log.warning("could not announce on %s", channel, exc_info=True)
+
+
+async def flush_announcements() -> None:
+    """Wait for announcements in flight (tests, shutdown)."""
+    if _announcing:
+        await asyncio.gather(*list(_announcing), return_exceptions=True)

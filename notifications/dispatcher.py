@@ -69,7 +69,8 @@ async def dispatch_due(*, kick: Kick, now: datetime | None = None) -> int:
     for until, ids in deferred.items():  # quiet hours: back in the outbox until they end
         await Notification.filter(id__in=ids).update(push_after=_local(until), push_claim=None)
     await Notification.filter(push_claim=claim).update(push_after=None)
-    handled = [row.id for row in rows if row.id not in {i for ids in deferred.values() for i in ids}]
+    held = {i for ids in deferred.values() for i in ids}
+    handled = [row.id for row in rows if row.id not in held]
     for delivery_id in await PushDelivery.filter(notification_id__in=handled, state=PushState.PENDING,
                                                  lease_until=None).values_list("id", flat=True):
         await kick(delivery_id)

@@ -29,8 +29,8 @@ import httpx
 import pytest
 from redis import asyncio as aioredis
 
-from backend.bus import RedisBus
-from backend.services.case_events import CASE_EVENTS_CHANNEL, announce, flush_announcements
+from backend.bus import RedisBus, flush_announcements
+from backend.services.case_events import CASE_EVENTS_CHANNEL, announce
 from bench.live_cases import (
     Api, Received, Subscription, app_env, free_port, mint_tokens, run_cli, start_redis, start_server, stop,
     wait_healthy, wait_redis,

@@ -23,7 +23,8 @@ from backend.seed.reference import DEPARTMENT_FULL_NAMES
 from backend.services.identifiers import uscc_check_char
 from backend.services.license_identifiers import build_identifier
 from backend.services.license_kinds import KINDS, kind_of
-from backend.services.licenses import create_license, mask_name
+from backend.services.identifiers import mask_name
+from backend.services.licenses import create_license
 
 # Full names of the departments the catalog adds beyond the city hall's 18.
 EXTRA_FULL_NAMES = {

@@ -6,22 +6,17 @@ order: see insert_order.py.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from backend.bus import Bus
+from backend.bus import Bus, announce_soon
 from backend.models import Case, CaseEvent, User
 from backend.models.cases import CaseEventKind
 from backend.services.case_notifications import notify_case_event
 from backend.services.insert_order import hold_insert_order
 
-log = logging.getLogger("backend.case_events")
-
 CASE_EVENTS_CHANNEL = "case-events"
-_pending: set[asyncio.Task[None]] = set()
 
 
 async def record_event(
@@ -43,24 +38,5 @@ async def record_event(
 
 
 def announce(bus: Bus | None, event: CaseEvent) -> None:
-    """Tell every app instance that the event table grew. Called after commit, never awaited
-    by the request: if the bus is down the change is already safe in the database, and the
-    feeds' periodic re-read delivers it."""
-    if bus is None:
-        return
-    task = asyncio.get_running_loop().create_task(_publish(bus, event.id))
-    _pending.add(task)
-    task.add_done_callback(_pending.discard)
-
-
-async def _publish(bus: Bus, event_id: int) -> None:
-    try:
-        await asyncio.wait_for(bus.publish(CASE_EVENTS_CHANNEL, {"id": event_id}), timeout=5)
-    except Exception:  # the bus is only a hint: log it, the feed's poll catches up
-        log.warning("could not announce case event %s on the bus", event_id, exc_info=True)
-
-
-async def flush_announcements() -> None:
-    """Wait for announcements in flight (tests, shutdown)."""
-    if _pending:
-        await asyncio.gather(*list(_pending), return_exceptions=True)
+    """Tell every app instance that the event table grew (after commit; see bus.announce_soon)."""
+    announce_soon(bus, CASE_EVENTS_CHANNEL, {"id": event.id})

@@ -65,3 +65,12 @@ def mask_id_number(number: str) -> str:
 def mask_phone(phone: str) -> str:
     """First 3 and last 4 shown: 138****5678."""
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def mask_name(name: str) -> str:
+    """A person's name as shown to someone else: 王*明, 李*."""
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]

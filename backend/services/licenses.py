@@ -25,7 +25,7 @@ from backend.models.notifications import NotificationKind
 from backend.services.case_access import case_scope, staff_department
 from backend.services.deadlines import local_date
 from backend.services.errors import InvalidTransitionError, NotFoundError, NotPermittedError, ValidationError
-from backend.services.identifiers import mask_id_number, mask_phone
+from backend.services.identifiers import mask_id_number, mask_name, mask_phone
 from backend.services.identity import enterprise_access
 from backend.services.license_identifiers import build_identifier
 from backend.services.license_kinds import LicenseKind, kind_of
@@ -47,15 +47,6 @@ _MASKS = {"idNumber": mask_id_number, "phone": mask_phone}
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def mask_name(name: str) -> str:
-    """A person's name as shown to someone else: 王*明, 李*."""
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 @dataclass(frozen=True)

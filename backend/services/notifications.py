@@ -8,14 +8,12 @@ inserted under the same ordering lock as case events (see insert_order.py).
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from backend.bus import Bus
+from backend.bus import Bus, announce_soon
 from backend.models import Notification, NotificationPreferences, User
 from backend.models.notifications import NotificationKind
 from backend.services.deadlines import CHINA
@@ -23,13 +21,10 @@ from backend.services.errors import ValidationError
 from backend.services.insert_order import hold_insert_order
 from backend.services.pagination import check_page_size, decode_position, encode_position
 
-log = logging.getLogger("backend.notifications")
-
 NOTIFICATIONS_CHANNEL = "notifications"
 _CURSOR_PREFIX = "n:"
 MAX_TITLE = 64
 MAX_BODY = 500
-_pending: set[asyncio.Task[None]] = set()
 
 
 def encode_notification_cursor(notification_id: int) -> str:
@@ -68,20 +63,8 @@ def _clip(text: str, limit: int) -> str:
 
 
 def announce_notifications(bus: Bus | None) -> None:
-    """After commit, tell every instance's inbox feed and push dispatcher to look now. Never
-    awaited by the request; if the bus is down, their periodic re-read finds the rows."""
-    if bus is None:
-        return
-    task = asyncio.get_running_loop().create_task(_publish(bus))
-    _pending.add(task)
-    task.add_done_callback(_pending.discard)
-
-
-async def _publish(bus: Bus) -> None:
-    try:
-        await asyncio.wait_for(bus.publish(NOTIFICATIONS_CHANNEL, {}), timeout=5)
-    except Exception:  # only a hint: the readers' poll catches up
-        log.warning("could not announce notifications on the bus", exc_info=True)
+    """After commit, tell every instance's inbox feed and push dispatcher to look now."""
+    announce_soon(bus, NOTIFICATIONS_CHANNEL, {})
 
 
 # ---- reading ---------------------------------------------------------------------------
