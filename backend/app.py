@@ -15,8 +15,8 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from backend import uploads_http
 from backend.auth import dev_idp
-from backend.services.case_feed import CaseFeed
-from backend.services.inbox_feed import InboxFeed
+from backend.services.cases.feed import CaseFeed
+from backend.services.notifications.feed import InboxFeed
 from backend.auth.identity import DEV_IDP_PATH, Identity, build_identity
 from backend.bus import Bus, create_bus, flush_announcements
 from backend.keys import Keys, load_keys

@@ -13,7 +13,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from backend.auth.bearer import AuthError, authenticate, bearer_token
 from backend.auth.identity import Identity
 from backend.models import User
-from backend.services import uploads
+from backend.services.cases import uploads
 from backend.services.errors import DomainError, NotFoundError
 from backend.settings import Settings
 

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from backend.app import create_app
-from backend.services import catalog
+from backend.services.catalog import items as catalog
 
 GRAPHQL_QUERY = (
     "{ serviceItems(highFrequency: true, first: 12) { totalCount edges { cursor node "

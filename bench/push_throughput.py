@@ -340,7 +340,7 @@ async def setup_devices(stack: Stack, standin: StandIn, api: Any, citizen_token:
     """Registers the citizen's devices through the API and the rest in bulk; returns the ids of
     the people who have devices (one notification each per round)."""
     from backend.models import PushSubscription, User
-    from backend.services.push_subscriptions import endpoint_hash
+    from backend.services.notifications.subscriptions import endpoint_hash
 
     infos = standin.devices
     per = DEVICES_PER_PERSON
@@ -373,7 +373,7 @@ async def insert_round(tag: str, people: list[int], wake: Any) -> float:
 
     from backend.models import Notification
     from backend.models.notifications import NotificationKind
-    from backend.services.notifications import NOTIFICATIONS_CHANNEL
+    from backend.services.notifications.inbox import NOTIFICATIONS_CHANNEL
 
     now = datetime.now(UTC)
     rows = [Notification(user_id=user_id, kind=NotificationKind.CASE_APPROVED, title="审批通过", body=BODY,

@@ -1,6 +1,6 @@
 """Web push (RFC 8030/8291/8292): the fast path on top of the inbox.
 
-The inbox row (backend/services/notifications.py) is written with its cause; this package
+The inbox row (backend/services/notifications/inbox.py) is written with its cause; this package
 carries it to people's devices in the background, never in a request:
 
 - `dispatcher` claims notifications whose time has come (the outbox), applies the person's

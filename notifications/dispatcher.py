@@ -1,6 +1,6 @@
 """The push outbox: notifications whose push time has come become deliveries and jobs.
 
-A notification is written with `push_after` set (see backend/services/notifications.py).
+A notification is written with `push_after` set (see backend/services/notifications/inbox.py).
 A dispatcher claims a batch of due ones with a token (a conditional update, so several
 dispatchers on several machines never claim the same row), applies each person's
 preferences — kinds they want pushed, quiet hours (which move `push_after` to the end of the
@@ -19,8 +19,8 @@ from typing import Awaitable, Callable
 
 from backend.models import Notification, PushDelivery, PushSubscription
 from backend.models.notifications import PushState
-from backend.services.deadlines import CHINA
-from backend.services.notifications import preferences_of
+from backend.services.workdays import CHINA
+from backend.services.notifications.inbox import preferences_of
 
 log = logging.getLogger("notifications.dispatcher")
 

@@ -19,7 +19,7 @@ from tortoise.expressions import Q
 
 from backend.models import PushDelivery, PushSubscription
 from backend.models.notifications import PushState
-from backend.services.deadlines import CHINA
+from backend.services.workdays import CHINA
 from notifications import payload
 from notifications.sender import Answer, PushSender
 

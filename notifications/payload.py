@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from backend.models import Notification
 from backend.models.notifications import NotificationKind
-from backend.services.identifiers import mask_id_number, mask_phone
+from backend.services.identity.identifiers import mask_id_number, mask_phone
 
 MAX_PAYLOAD_BYTES = 3072  # aes128gcm adds 86 bytes of header and tag: well under 4096
 

@@ -18,9 +18,9 @@ from taskiq.api import run_receiver_task
 
 from backend.bus import Bus, relay_wakeups, wait_for_wake
 from backend.keys import Keys
-from backend.services.case_events import CASE_EVENTS_CHANNEL
-from backend.services.notifications import NOTIFICATIONS_CHANNEL
-from backend.services.supervision import supervise
+from backend.services.cases.events import CASE_EVENTS_CHANNEL
+from backend.services.notifications.inbox import NOTIFICATIONS_CHANNEL
+from backend.services.cases.supervision import supervise
 from backend.settings import Settings
 from notifications.broker import build_broker
 from notifications.dispatcher import dispatch_due, sweep

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from backend.app import create_app
 from backend.auth.dev_idp import mint_access_token
 from backend.auth.identity import DEV_IDP_KID, Identity, build_identity
-from backend.auth.tokens import TokenVerifier, public_jwk, static_key_set
+from backend.jws import TokenVerifier, public_jwk, static_key_set
 from backend.keys import load_keys, new_test_secrets
 from backend.migrations_runner import apply_migrations
 from backend.seed import seed_demo_data

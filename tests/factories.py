@@ -13,8 +13,8 @@ from backend.models import (
 )
 from backend.models import ELicense, LicenseIssuer, LicenseType
 from backend.models.licenses import LicenseStatus
-from backend.services.license_identifiers import build_identifier
-from backend.services.license_kinds import kind_of
+from backend.services.licenses.identifiers import build_identifier
+from backend.services.licenses.kinds import kind_of
 from backend.models.cases import CaseEventKind, CaseStatus, MaterialProvision
 from backend.models.catalog import Audience, CaseKind, ItemType, MaterialType
 

@@ -1,4 +1,4 @@
-"""Makes JWTs for tests with `cryptography` alone (python-jose stays in backend/auth/tokens.py)."""
+"""Makes JWTs for tests with `cryptography` alone (python-jose stays in backend/jws.py)."""
 
 from __future__ import annotations
 

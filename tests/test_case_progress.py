@@ -11,7 +11,7 @@ import httpx
 
 from backend.auth.personas import DEMO_ENTERPRISE_USCC, PERSONAS
 from backend.models import CaseEvent
-from backend.services.case_feed import encode_event_cursor
+from backend.services.cases.feed import encode_event_cursor
 from tests.ws_helpers import Subscription
 from tests.cases_helpers import ACCEPT, APPROVE, START_REVIEW, WITHDRAW, call, get_case, move, submitted_case
 

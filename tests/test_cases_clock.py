@@ -10,9 +10,10 @@ from datetime import date, datetime, time
 import httpx
 
 from backend.models import Case, CaseEvent, User
-from backend.services import applications, cases, supervision
-from backend.services.applications import MaterialSubmission
-from backend.services.deadlines import CHINA, deadline_of
+from backend.services.cases import applications, lifecycle as cases, supervision
+from backend.services.cases.applications import MaterialSubmission
+from backend.services.cases.deadlines import deadline_of
+from backend.services.workdays import CHINA
 from tests.cases_helpers import EXPLAIN, call, move, submitted_case, upload
 
 

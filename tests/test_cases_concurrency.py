@@ -13,8 +13,8 @@ import pytest
 from starlette.applications import Starlette
 
 from backend.models import Case, CaseEvent, User
-from backend.services.case_access import CaseScope
-from backend.services.case_feed import CaseFeed
+from backend.services.cases.access import CaseScope
+from backend.services.cases.feed import CaseFeed
 from tests.cases_helpers import ACCEPT, START_REVIEW, call, complete_materials, move, submit, submitted_case
 
 pytestmark = pytest.mark.postgres

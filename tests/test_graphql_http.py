@@ -10,7 +10,7 @@ import pytest
 from starlette.applications import Starlette
 
 from backend.app import create_app
-from backend.services import catalog
+from backend.services.catalog import items as catalog
 from backend.settings import Settings
 from tests.helpers import gql
 

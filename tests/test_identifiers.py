@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from backend.services.errors import ValidationError
-from backend.services.identifiers import (
+from backend.services.identity.identifiers import (
     check_id_number, check_phone, check_uscc, id_check_digit, mask_id_number, mask_phone, uscc_check_char,
 )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 
 from backend.models import ELicense
-from backend.services.license_identifiers import (
+from backend.services.licenses.identifiers import (
     ALPHABET, PREFIX, build_identifier, mod37_36_check, mod37_36_valid, parse_identifier,
 )
 

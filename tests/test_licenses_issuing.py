@@ -15,9 +15,9 @@ from backend.models import Case, CaseMaterial, Department, ELicense, LicenseIssu
 from backend.models.cases import CaseStatus
 from backend.models.licenses import LicenseStatus
 from backend.models.notifications import NotificationKind
-from backend.services import cases
+from backend.services.cases import lifecycle as cases
 from backend.services.errors import InvalidTransitionError
-from backend.services.license_identifiers import parse_identifier
+from backend.services.licenses.identifiers import parse_identifier
 from tests.cases_helpers import ACCEPT, APPROVE, TEACHER, call, form, move, submitted_case
 from tests.licenses_helpers import LICENSE, change_status, persona_user, seeded
 

@@ -14,7 +14,7 @@ from backend.auth.identity import Identity
 from backend.auth.personas import PERSONAS
 from backend.models import ELicense, LicenseVerification
 from backend.models.licenses import LicenseStatus
-from backend.services import license_presentation
+from backend.services.licenses import presentation as license_presentation
 from backend.settings import Settings
 from tests.cases_helpers import call
 from tests.factories import make_licenses

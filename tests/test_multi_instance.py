@@ -30,7 +30,7 @@ import pytest
 from redis import asyncio as aioredis
 
 from backend.bus import RedisBus, flush_announcements
-from backend.services.case_events import CASE_EVENTS_CHANNEL, announce
+from backend.services.cases.events import CASE_EVENTS_CHANNEL, announce
 from bench.live_cases import (
     Api, Received, Subscription, app_env, free_port, mint_tokens, run_cli, start_redis, start_server, stop,
     wait_healthy, wait_redis,

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from backend.models import Notification, NotificationPreferences
-from backend.services.notifications import encode_notification_cursor
+from backend.services.notifications.inbox import encode_notification_cursor
 from tests.cases_helpers import ACCEPT, REJECT, REQUEST_SUPPLEMENT, call, move, submitted_case
 from tests.helpers import gql
 from tests.ws_helpers import Subscription

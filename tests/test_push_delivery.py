@@ -17,8 +17,8 @@ from starlette.applications import Starlette
 
 from backend.models import Notification, NotificationPreferences, PushDelivery, PushSubscription
 from backend.models.notifications import PushState
-from backend.services.deadlines import CHINA
-from backend.services.notifications import preferences
+from backend.services.workdays import CHINA
+from backend.services.notifications.inbox import preferences
 from notifications.dispatcher import dispatch_due
 from notifications.jobs import RetryPolicy, deliver
 from notifications.worker import Worker

@@ -11,7 +11,7 @@ from backend.models.catalog import HallLevel, ItemType
 from backend.seed import seed_demo_data
 from backend.seed.catalog import HALL_ITEMS_FILE
 from backend.services.errors import ValidationError
-from backend.services.halls import check_hall_name
+from backend.services.catalog.halls import check_hall_name
 
 
 async def test_all_72_hall_items_with_real_names_types_and_departments() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from backend.auth.tokens import KeySet, TokenError, TokenVerifier
+from backend.jws import KeySet, TokenError, TokenVerifier
 from tests.jwt_tools import (
     b64url, ec_key, public_der, public_jwk, public_pem, rsa_key, sign, sign_hs256, unsigned,
 )
@@ -122,4 +122,4 @@ def test_python_jose_is_imported_in_exactly_one_module() -> None:
         for path in (REPO_ROOT / folder).rglob("*.py")
         if any(line.startswith(("from jose", "import jose")) for line in path.read_text(encoding="utf-8").splitlines())
     )
-    assert importers == ["backend/auth/tokens.py"]
+    assert importers == ["backend/jws.py"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backend.auth.identity import Identity
-from backend.auth.tokens import TokenError
+from backend.jws import TokenError
 from backend.models import User
 from backend.services.errors import ValidationError
-from backend.services.identity import sync_user
+from backend.services.identity.accounts import sync_user
 
 
 class AuthError(Exception):

@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from backend.auth.identity import DEV_IDP_KID, Identity
 from backend.auth.personas import PERSONAS
-from backend.auth.tokens import public_jwk, sign_token
+from backend.jws import public_jwk, sign_token
 
 TOKEN_SECONDS = 3600
 CODE_SECONDS = 60

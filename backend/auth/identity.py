@@ -8,10 +8,10 @@ from typing import Any, Mapping
 
 import httpx
 
-from backend.auth.tokens import KeySet, TokenVerifier, public_jwk, static_key_set
+from backend.jws import KeySet, TokenVerifier, public_jwk, static_key_set
 from backend.keys import Keys
-from backend.services.identity_codes import CodeSigner
-from backend.services.privacy import PiiVault
+from backend.services.identity.codes import CodeSigner
+from backend.services.identity.privacy import PiiVault
 from backend.settings import Settings
 
 DEV_IDP_PATH = "/dev-idp"

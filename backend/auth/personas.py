@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from backend.services.identifiers import id_check_digit, uscc_check_char
+from backend.services.identity.identifiers import id_check_digit, uscc_check_char
 
 
 def _id_number(first17: str) -> str:

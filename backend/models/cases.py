@@ -1,7 +1,7 @@
 """Cases (办件): one application by one applicant for one item, its materials and its events.
 
 The event table is the truth about progress: every state change writes its event in the same
-transaction, and live delivery replays from it (see backend/services/case_feed.py).
+transaction, and live delivery replays from it (see backend/services/cases/feed.py).
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ class CaseMaterial(Model):
 
 class CaseEvent(Model):
     """One step in a case's life. Ids are the feed's cursor: events are inserted under a lock
-    (see cases.py) so that they commit in id order and a reader never skips one."""
+    (see backend/services/insert_order.py) so that they commit in id order and a reader never skips one."""
 
     id = fields.BigIntField(primary_key=True)
     case: fields.ForeignKeyRelation[Case] = fields.ForeignKeyField(

@@ -20,7 +20,7 @@ class MembershipRole(StrEnum):
 
 class User(Model):
     """A person, keyed by the identity provider's `sub`. ID and phone numbers are stored only
-    encrypted, with blind indexes for lookups (see backend/services/privacy.py)."""
+    encrypted, with blind indexes for lookups (see backend/services/identity/privacy.py)."""
 
     id = fields.IntField(primary_key=True)
     sub = fields.CharField(max_length=255, unique=True)

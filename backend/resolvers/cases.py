@@ -18,9 +18,9 @@ from backend.schema.types.cases import (
     MaterialsMissingError, SubmitApplicationInput, SupervisionReport,
 )
 from backend.schema.types.catalog import Department, ServiceItem
-from backend.services import applications, case_queries, cases, supervision
-from backend.services.applications import MaterialSubmission
-from backend.services.case_feed import decode_event_cursor
+from backend.services.cases import applications, queries as case_queries, lifecycle as cases, supervision
+from backend.services.cases.applications import MaterialSubmission
+from backend.services.cases.feed import decode_event_cursor
 from backend.services.errors import DomainError, NotFoundError, ValidationError
 from backend.schema.errors import from_domain
 

@@ -13,7 +13,7 @@ from backend.schema.types.catalog import (
     ServiceItemConnection,
     ServiceItemEdge,
 )
-from backend.services import catalog
+from backend.services.catalog import items as catalog
 
 
 @user_errors

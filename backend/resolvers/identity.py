@@ -16,9 +16,9 @@ from backend.schema.types.identity import (
     DataAccessEntry, Enterprise, EnterpriseAgent, EnterpriseMembership, GrantAgentAuthorityInput, IdentifiedParty,
     IdentityCode, Me, PartyIdentified, RevealedNumber, SensitiveField,
 )
-from backend.services import identity, identity_codes
+from backend.services.identity import accounts as identity, codes as identity_codes
 from backend.services.errors import ValidationError
-from backend.services.identity_codes import enterprise_code
+from backend.services.identity.codes import enterprise_code
 
 
 def _viewer(info: Info[Context, None]) -> User:

@@ -20,7 +20,7 @@ from backend.schema.types.licenses import (
     License, LicenseConnection, LicenseEdge, LicensePresentation, LicenseStatus, LicenseStatusChanged,
     LicenseVerification, LicenseVerificationConnection, LicenseVerificationEdge, VerificationResult,
 )
-from backend.services import license_presentation, licenses
+from backend.services.licenses import presentation as license_presentation, registry as licenses
 from backend.services.errors import ValidationError
 from backend.services.pagination import Page
 

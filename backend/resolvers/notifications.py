@@ -17,7 +17,7 @@ from backend.schema.types.notifications import (
     NotificationPreferencesUpdated, NotificationsMarkedRead, PushDevice, PushSubscriptionInput,
     PushDeviceRemoved, PushSubscriptionRegistered, PushSubscriptionUnregistered,
 )
-from backend.services import notifications, push_subscriptions
+from backend.services.notifications import inbox as notifications, subscriptions as push_subscriptions
 from backend.services.errors import DomainError, ValidationError
 
 

@@ -14,10 +14,11 @@ from backend.auth.identity import Identity
 from backend.bus import Bus
 from backend.models import CaseEvent, CaseMaterial, Enterprise, ServiceItem, Upload, User
 from backend.models import Department, Faq, LicenseType, Material, ProcessStep, ServiceGuide, ServiceHall
-from backend.services import case_queries, catalog
-from backend.services.case_access import CaseScope, case_scope
-from backend.services.case_feed import CaseFeed
-from backend.services.inbox_feed import InboxFeed
+from backend.services.cases import queries as case_queries
+from backend.services.catalog import items as catalog
+from backend.services.cases.access import CaseScope, case_scope
+from backend.services.cases.feed import CaseFeed
+from backend.services.notifications.feed import InboxFeed
 from backend.settings import Settings
 
 

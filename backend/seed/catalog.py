@@ -22,8 +22,8 @@ from backend.seed.reference import (
     item_code,
 )
 from backend.seed.standard_guide import standard_guide
-from backend.services.catalog_admin import save_item
-from backend.services.halls import check_hall_name
+from backend.services.catalog.admin import save_item
+from backend.services.catalog.halls import check_hall_name
 
 DATA_DIR = Path(__file__).parent / "data"
 HALL_ITEMS_FILE = DATA_DIR / "xian-city-hall-items.json"

@@ -20,11 +20,11 @@ from backend.auth.personas import DEMO_ENTERPRISE_NAME, DEMO_ENTERPRISE_USCC, PE
 from backend.models import Department, ELicense, Enterprise, LicenseType, ServiceItem, User
 from backend.models.licenses import ItemLicense, LicenseIssuer
 from backend.seed.reference import DEPARTMENT_FULL_NAMES
-from backend.services.identifiers import uscc_check_char
-from backend.services.license_identifiers import build_identifier
-from backend.services.license_kinds import KINDS, kind_of
-from backend.services.identifiers import mask_name
-from backend.services.licenses import create_license
+from backend.services.identity.identifiers import uscc_check_char
+from backend.services.licenses.identifiers import build_identifier
+from backend.services.licenses.kinds import KINDS, kind_of
+from backend.services.identity.identifiers import mask_name
+from backend.services.licenses.registry import create_license
 
 # Full names of the departments the catalog adds beyond the city hall's 18.
 EXTRA_FULL_NAMES = {

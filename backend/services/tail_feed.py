@@ -7,7 +7,7 @@ under the same lock the tail reads under, so the seam between replay and live ha
 gap nor an overlap. This relies on rows becoming visible in id order (see insert_order.py).
 The bus carries only "something changed": losing a message delays a row until the next
 re-read, it never loses one. Per process, the cost of a row is one read, however many
-followers there are. Used for case progress (case_feed.py) and the inbox (inbox_feed.py).
+followers there are. Used for case progress (cases/feed.py) and the inbox (notifications/feed.py).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Working-day calendar of mainland China, for counting 承诺办结时限 / 法定办结时限 in working days.
+"""Working-day calendar of mainland China, in its one time zone, for counting 承诺办结时限 / 法定办结时限 in working days.
 
 Data: ``workdays_cn.json`` next to this module, one entry per year from the State Council's annual
 notice (国务院办公厅关于××年部分节假日安排的通知). Years flagged ``"projected"`` are our own
@@ -11,14 +11,21 @@ import functools
 import json
 import logging
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 logger = logging.getLogger("backend.workdays")
 
 DATA_FILE = Path(__file__).with_name("workdays_cn.json")
 _SATURDAY = 5  # date.weekday(): Monday == 0
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def local_date(moment: datetime) -> date:
+    """The date in China of a moment: working days, due dates and quiet hours are counted in it."""
+    return moment.astimezone(CHINA).date()
 
 
 class WorkingCalendar:

@@ -12,10 +12,11 @@ from backend.models import cases as m
 from backend.schema.context import Context
 from backend.schema.types.catalog import Department, PageInfo, ServiceItem
 from backend.schema.types.errors import ErrorCode
-from backend.services import case_queries
-from backend.services.case_feed import encode_event_cursor
-from backend.services.deadlines import deadline_of, local_date
-from backend.services.cases import now_utc
+from backend.services.cases import queries as case_queries
+from backend.services.cases.feed import encode_event_cursor
+from backend.services.cases.deadlines import deadline_of
+from backend.services.workdays import local_date
+from backend.services.cases.lifecycle import now_utc
 from backend.services.pagination import Page
 
 CaseStatus = strawberry.enum(m.CaseStatus, description="办件状态")

@@ -16,10 +16,11 @@ from backend.schema.errors import from_domain
 from backend.schema.types.cases import CaseConnection
 from backend.schema.types.catalog import PageInfo
 from backend.schema.types.licenses import License
-from backend.services import case_queries, licenses
+from backend.services.cases import queries as case_queries
+from backend.services.licenses import registry as licenses
 from backend.services.errors import DomainError
-from backend.services.identity_codes import IdentifiedParty as IdentifiedPartyData
-from backend.services.identity_codes import IdentityCode as IdentityCodeData
+from backend.services.identity.codes import IdentifiedParty as IdentifiedPartyData
+from backend.services.identity.codes import IdentityCode as IdentityCodeData
 
 MembershipRole = strawberry.enum(DomainMembershipRole, description="企业中的身份: 法定代表人 / 经办人")
 

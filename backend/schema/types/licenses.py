@@ -10,8 +10,8 @@ import strawberry
 from backend.models import ELicense, LicenseVerification as LicenseVerificationModel
 from backend.models import licenses as m
 from backend.schema.types.catalog import PageInfo
-from backend.services import licenses as service
-from backend.services.license_presentation import Presentation, VerificationOutcome
+from backend.services.licenses import registry as service
+from backend.services.licenses.presentation import Presentation, VerificationOutcome
 
 LicenseStatus = strawberry.enum(
     m.LicenseStatus, description="证照状态; statusCode/statusLabel carry the code table (docs/LICENSES.md)")

@@ -8,7 +8,7 @@ import strawberry
 
 from backend.models import notifications as m
 from backend.schema.types.catalog import PageInfo
-from backend.services.notifications import NotificationPage, Preferences, encode_notification_cursor
+from backend.services.notifications.inbox import NotificationPage, Preferences, encode_notification_cursor
 
 NotificationKind = strawberry.enum(m.NotificationKind, description="消息类型")
 

@@ -21,7 +21,7 @@ export function statusColours(status) {
   return { background, color }
 }
 
-// Card styles by template (License.template, backend/services/license_kinds.py): a colour
+// Card styles by template (License.template, backend/services/licenses/kinds.py): a colour
 // family and the character on the card's seal. An unknown template gets the generic card.
 const TEMPLATES = {
   'resident-id': ['identity', '身'],

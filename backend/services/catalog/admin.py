@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 from backend.models import Faq, LicenseType, Material, ProcessStep, ServiceGuide, ServiceHall, ServiceItem
 from backend.models.catalog import Audience, CaseKind, Department, ItemType, MaterialType
 from backend.services.errors import ValidationError
-from backend.services.search import search_keys
+from backend.services.catalog.search import search_keys
 
 GUIDE_FIELDS = (
     "basic_code", "source_of_power", "level_exercised", "implementing_body", "service_object",

@@ -17,10 +17,11 @@ from backend.bus import Bus
 from backend.models import Case, CaseMaterial, Department, User
 from backend.models.cases import CaseEventKind, CaseStatus, MaterialProvision
 from backend.models.identity import Role
-from backend.services.case_access import staff_department
-from backend.services.case_events import announce, record_event
-from backend.services.cases import SYSTEM_LABEL, now_utc, terminate
-from backend.services.deadlines import deadline_of, local_date
+from backend.services.cases.access import staff_department
+from backend.services.cases.events import announce, record_event
+from backend.services.cases.lifecycle import SYSTEM_LABEL, now_utc, terminate
+from backend.services.cases.deadlines import deadline_of
+from backend.services.workdays import local_date
 from backend.services.errors import InvalidTransitionError, NotPermittedError
 
 log = logging.getLogger("backend.supervision")

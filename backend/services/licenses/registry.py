@@ -1,10 +1,10 @@
 """E-licenses (电子证照, Art. 30; 002 §19–20): issuing them when a case is approved, who may see
 them, their fields as shown, and changing their status. Presenting and verifying them is in
-license_presentation.py.
+presentation.py.
 
 Who sees a license: its holder; for an enterprise's license, the members within scope (the
 legal representative, and agents while their authority is live — the same rule as the
-enterprise's cases, see case_access.py); and the staff of the department that issued it.
+enterprise's cases, see cases/access.py); and the staff of the department that issued it.
 Only holders present (亮证); only the issuing department's staff change a status.
 """
 
@@ -22,14 +22,14 @@ from tortoise.transactions import in_transaction
 from backend.models import Case, Department, ELicense, Enterprise, LicenseType, ServiceItem, User
 from backend.models.licenses import HolderKind, ItemLicense, LicenseIssuer, LicenseStatus, LicenseVerification
 from backend.models.notifications import NotificationKind
-from backend.services.case_access import case_scope, staff_department
-from backend.services.deadlines import local_date
+from backend.services.cases.access import case_scope, staff_department
+from backend.services.workdays import local_date
 from backend.services.errors import InvalidTransitionError, NotFoundError, NotPermittedError, ValidationError
-from backend.services.identifiers import mask_id_number, mask_name, mask_phone
-from backend.services.identity import enterprise_access
-from backend.services.license_identifiers import build_identifier
-from backend.services.license_kinds import LicenseKind, kind_of
-from backend.services.notifications import notify
+from backend.services.identity.identifiers import mask_id_number, mask_name, mask_phone
+from backend.services.identity.accounts import enterprise_access
+from backend.services.licenses.identifiers import build_identifier
+from backend.services.licenses.kinds import LicenseKind, kind_of
+from backend.services.notifications.inbox import notify
 from backend.services.pagination import Page, check_page_size, decode_cursor
 
 S = LicenseStatus

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from backend.services.identifiers import USCC_ALPHABET, uscc_check_char
+from backend.services.identity.identifiers import USCC_ALPHABET, uscc_check_char
 
 PREFIX = "1.2.156.3005.2"
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"

@@ -11,13 +11,13 @@ from typing import Any, Mapping
 
 import segno
 
-from backend.auth.tokens import TokenError, TokenVerifier, sign_token, static_key_set, public_jwk
+from backend.jws import TokenError, TokenVerifier, sign_token, static_key_set, public_jwk
 from backend.models import Enterprise, User
 from backend.models.identity import Role
 from backend.services.errors import NotPermittedError, ValidationError
-from backend.services.identity import ID_NUMBER, log_access
-from backend.services.identifiers import mask_id_number
-from backend.services.privacy import PiiVault
+from backend.services.identity.accounts import ID_NUMBER, log_access
+from backend.services.identity.identifiers import mask_id_number
+from backend.services.identity.privacy import PiiVault
 
 CODE_SECONDS = 120
 ISSUER = "zhangshangban"

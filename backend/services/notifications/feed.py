@@ -11,8 +11,8 @@ from tortoise.queryset import QuerySet
 
 from backend.bus import Bus
 from backend.models import Notification
-from backend.services.case_events import CASE_EVENTS_CHANNEL
-from backend.services.notifications import NOTIFICATIONS_CHANNEL
+from backend.services.cases.events import CASE_EVENTS_CHANNEL
+from backend.services.notifications.inbox import NOTIFICATIONS_CHANNEL
 from backend.services.tail_feed import TailFeed
 
 

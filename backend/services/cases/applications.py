@@ -24,15 +24,16 @@ from backend.models import Case, CaseMaterial, ELicense, Enterprise, Material, S
 from backend.models.cases import CaseEventKind, CaseStatus, MaterialProvision
 from backend.models.catalog import Audience
 from backend.models.licenses import LicenseStatus
-from backend.services.case_events import announce, record_event
-from backend.services.cases import Move, apply_move, as_applicant, case_number, now_utc
-from backend.services.deadlines import due_dates, local_date
+from backend.services.cases.events import announce, record_event
+from backend.services.cases.lifecycle import Move, apply_move, as_applicant, case_number, now_utc
+from backend.services.cases.deadlines import due_dates
+from backend.services.workdays import local_date
 from backend.services.errors import (
     InvalidTransitionError, ItemNotOnlineError, MaterialsMissingError, MissingMaterial, NotPermittedError,
     ValidationError,
 )
-from backend.services.identity import enterprise_access
-from backend.services.uploads import claim_uploads
+from backend.services.identity.accounts import enterprise_access
+from backend.services.cases.uploads import claim_uploads
 from backend.services.workdays import working_calendar
 
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")

@@ -27,7 +27,7 @@ from backend.models.catalog import Audience, ItemType
 from backend.services.batch import grouped, in_key_order
 from backend.services.errors import ValidationError
 from backend.services.pagination import Page, check_page_size, decode_cursor
-from backend.services.search import SearchQuery, parse_query
+from backend.services.catalog.search import SearchQuery, parse_query
 
 
 def _search_filter(query: SearchQuery) -> Q:

@@ -18,11 +18,12 @@ from tortoise.transactions import in_transaction
 from backend.bus import Bus
 from backend.models import Case, CaseMaterial, Department, User
 from backend.models.cases import CaseEventKind, CaseStatus, DeliveryMethod, MaterialProvision
-from backend.services.case_access import CaseScope, case_scope, item_code
-from backend.services.case_events import announce, record_event
-from backend.services.deadlines import due_dates, local_date
+from backend.services.cases.access import CaseScope, case_scope, item_code
+from backend.services.cases.events import announce, record_event
+from backend.services.cases.deadlines import due_dates
+from backend.services.workdays import local_date
 from backend.services.errors import InvalidTransitionError, NotFoundError, NotPermittedError, ValidationError
-from backend.services.licenses import issue_for_case
+from backend.services.licenses.registry import issue_for_case
 from backend.services.workdays import working_calendar
 
 S = CaseStatus

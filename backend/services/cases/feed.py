@@ -11,9 +11,9 @@ from tortoise.queryset import QuerySet
 from backend.bus import Bus
 from backend.models import AgentAuthority, CaseEvent, Membership
 from backend.models.identity import MembershipRole
-from backend.services.case_access import CaseScope, item_code
-from backend.services.case_events import CASE_EVENTS_CHANNEL
-from backend.services.identity import active_authority
+from backend.services.cases.access import CaseScope, item_code
+from backend.services.cases.events import CASE_EVENTS_CHANNEL
+from backend.services.identity.accounts import active_authority
 from backend.services.pagination import decode_position, encode_position
 from backend.services.tail_feed import TailFeed
 

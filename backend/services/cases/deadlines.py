@@ -4,20 +4,14 @@ working days from acceptance, stopped while the applicant supplements materials.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from backend.models import Case
 from backend.models.cases import CaseStatus
-from backend.services.workdays import working_calendar
+from backend.services.workdays import local_date, working_calendar
 
-CHINA = ZoneInfo("Asia/Shanghai")
 # The clock runs in these states; APPROVED has issued its result (Art. 18: completion).
 RUNNING = (CaseStatus.ACCEPTED, CaseStatus.UNDER_REVIEW, CaseStatus.SUPPLEMENT_REQUESTED)
-
-
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(CHINA).date()
 
 
 def due_dates(*, accepted_on: date, promised_days: int, statutory_days: int, paused_days: int) -> tuple[date, date]:

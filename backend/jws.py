@@ -1,4 +1,6 @@
-"""Verifying access tokens from the unified identity provider (统一身份认证).
+"""Signed tokens (JWS): verifying access tokens from the unified identity provider (统一身份认证),
+and signing and verifying the app's own short-lived codes (一人一码, 亮证). A neutral piece: the
+HTTP side (backend.auth) and the domain (backend.services) both use it, neither through the other.
 
 This is the only module that imports python-jose. Unpinned, jose would accept an HS256 token
 "signed" with the provider's public key; so the algorithm is checked against an allow-list of

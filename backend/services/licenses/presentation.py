@@ -18,12 +18,12 @@ from typing import Any, Mapping, Sequence
 
 import segno
 
-from backend.auth.tokens import ExpiredAppToken, TokenError, verify_app_token
+from backend.jws import ExpiredAppToken, TokenError, verify_app_token
 from backend.models import ELicense, User
 from backend.models.licenses import LicenseStatus, LicenseVerification, VerificationReason
 from backend.services.errors import NotFoundError, NotPermittedError, ValidationError
-from backend.services.identity_codes import ISSUER, CodeSigner
-from backend.services.licenses import (
+from backend.services.identity.codes import ISSUER, CodeSigner
+from backend.services.licenses.registry import (
     DEFAULT_DISCLOSURE, LicenseFieldData, effective_status, license_access, local_today, presentable_fields,
     verifier_label,
 )

@@ -12,13 +12,13 @@ from tortoise.transactions import in_transaction
 
 from backend.models import AgentAuthority, DataAccessLog, Department, Enterprise, Membership, ServiceItem, User
 from backend.models.identity import MembershipRole, Role
-from backend.services.deadlines import CHINA
+from backend.services.workdays import CHINA
 from backend.services.errors import NotFoundError, NotPermittedError, ValidationError
-from backend.services.identifiers import (
+from backend.services.identity.identifiers import (
     check_id_number, check_phone, check_uscc, mask_id_number, mask_phone,
 )
 from backend.services.pagination import Page, check_page_size, decode_cursor
-from backend.services.privacy import PiiVault
+from backend.services.identity.privacy import PiiVault
 
 ID_NUMBER, PHONE = "id_number", "phone"
 MAX_AUTHORITY_DAYS = 366

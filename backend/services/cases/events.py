@@ -13,7 +13,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from backend.bus import Bus, announce_soon
 from backend.models import Case, CaseEvent, User
 from backend.models.cases import CaseEventKind
-from backend.services.case_notifications import notify_case_event
+from backend.services.cases.notifications import notify_case_event
 from backend.services.insert_order import hold_insert_order
 
 CASE_EVENTS_CHANNEL = "case-events"

@@ -12,7 +12,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from backend.models import Case, CaseEvent, ServiceItem
 from backend.models.cases import CaseEventKind, DeliveryMethod
 from backend.models.notifications import NotificationKind
-from backend.services.notifications import notify
+from backend.services.notifications.inbox import notify
 
 _KINDS = {
     CaseEventKind.ACCEPTED: NotificationKind.CASE_ACCEPTED,

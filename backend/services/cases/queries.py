@@ -8,10 +8,10 @@ from typing import Sequence
 from backend.models import Case, CaseEvent, CaseMaterial, ELicense, Enterprise, ServiceItem, Upload, User
 from backend.models.cases import CaseStatus
 from backend.services.batch import grouped, in_key_order
-from backend.services.case_access import CaseScope, case_scope, item_code, staff_department
-from backend.services.cases import can_move
+from backend.services.cases.access import CaseScope, case_scope, item_code, staff_department
+from backend.services.cases.lifecycle import can_move
 from backend.services.errors import NotPermittedError
-from backend.services.identity import enterprise_access
+from backend.services.identity.accounts import enterprise_access
 from backend.services.pagination import Page, check_page_size, decode_cursor
 
 S = CaseStatus

@@ -16,7 +16,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from backend.bus import Bus, announce_soon
 from backend.models import Notification, NotificationPreferences, User
 from backend.models.notifications import NotificationKind
-from backend.services.deadlines import CHINA
+from backend.services.workdays import CHINA
 from backend.services.errors import ValidationError
 from backend.services.insert_order import hold_insert_order
 from backend.services.pagination import check_page_size, decode_position, encode_position
