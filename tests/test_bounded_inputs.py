@@ -188,3 +188,50 @@ async def test_cursors_past_any_row_are_refused(client: httpx.AsyncClient, token
     inbox = "query($a: String) { notifications(after: $a) { totalCount } }"
     huge = encode_notification_cursor(2**63)
     assert only_error(await body(client, token("citizen"), inbox, {"a": huge}))["message"] == "消息游标无效，请刷新页面"
+
+
+P256DH = "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM"
+PUSH = """mutation($i: PushSubscriptionInput!) { registerPushSubscription(input: $i) { __typename
+  ... on InputError { field message } } }"""
+GRANT = """mutation($i: GrantAgentAuthorityInput!) { grantAgentAuthority(input: $i) { __typename
+  ... on InputError { field message } } }"""
+
+
+def _push(endpoint: str, label: str) -> dict[str, Any]:
+    return {"i": {"endpoint": endpoint, "keys": {"p256dh": P256DH, "auth": "tBHItJI5svbpez7KI4CCXg"},
+                  "deviceLabel": label}}
+
+
+@pytest.mark.parametrize(("persona", "mutation", "variables", "field"), [
+    ("citizen", "mutation($e: String!) { unregisterPushSubscription(endpoint: $e) { __typename "
+                "... on InputError { field message } } }", {"e": SURROGATE}, "endpoint"),
+    ("citizen", PUSH, _push("https://127.0.0.1/" + SURROGATE, "手机"), "input.endpoint"),
+    ("citizen", PUSH, _push("https://127.0.0.1/x", SURROGATE), "input.deviceLabel"),
+    ("citizen", "mutation($i: SubmitApplicationInput!) { submitApplication(input: $i) { __typename "
+                "... on InputError { field message } } }",
+     {"i": {"itemCode": TEACHER, "materials": [], "idempotencyKey": "a" * 32, "deficiencyPromise": SURROGATE}},
+     "deficiencyPromise"),
+    ("enterprise-legal", GRANT, {"i": {"uscc": DEMO_ENTERPRISE_USCC, "agentIdNumber": "110101199003074514",
+                                       "scope": [SURROGATE], "expiresAt": "2027-01-01T00:00:00+08:00"}}, "scope"),
+    ("staff", "mutation($r: String!) { changeLicenseStatus(licenseId: \"1\", status: SUSPENDED, reason: $r) { "
+              "__typename ... on InputError { field message } } }", {"r": SURROGATE}, "reason"),
+    # The old answer echoed the key in its message, and the response could not be encoded (500).
+    ("citizen", "mutation($d: [String!]) { presentLicense(licenseId: \"1\", disclose: $d) { __typename "
+                "... on InputError { field message } } }", {"d": ["holderName", SURROGATE]}, "disclose[1]"),
+])
+async def test_text_that_cannot_be_stored_or_echoed_is_the_fields_input_error(
+    client: httpx.AsyncClient, token: Callable[..., str], persona: str, mutation: str, variables: dict[str, Any],
+    field: str,
+) -> None:
+    result = next(iter((await call(client, token(persona), mutation, variables)).values()))
+    assert result == {"__typename": "InputError", "field": field, "message": "内容含有无法识别的字符"}
+
+
+async def test_material_fields_that_cannot_be_stored_are_refused(client: httpx.AsyncClient,
+                                                                 token: Callable[..., str]) -> None:
+    citizen = token("citizen")
+    case = await submitted_case(client, citizen)
+    refused = await move(client, citizen, SUPPLEMENT, case["number"],
+                         materials=[{"materialId": "1", "fields": [{"name": "内容", "value": SURROGATE}]}])
+    assert short(refused) == {"__typename": "InputError", "code": "INVALID_INPUT", "field": "materials[0].fields",
+                              "message": "内容含有无法识别的字符"}

@@ -78,7 +78,8 @@ def _submissions(materials: list[MaterialInput]) -> list[MaterialSubmission]:
         MaterialSubmission(material_id=_material_id(entry.material_id, field=f"materials[{i}].materialId",
                                                     unknown="该材料不在本事项的办事指南中"),
                            upload_ids=[str(u) for u in entry.upload_ids],
-                           fields=[(f.name, f.value) for f in entry.fields])
+                           fields=[(plain_text(f.name, field=f"materials[{i}].fields"),
+                                    plain_text(f.value, field=f"materials[{i}].fields")) for f in entry.fields])
         for i, entry in enumerate(materials)
     ]
 
@@ -157,7 +158,8 @@ ExplainOverdueResult = Annotated[_Transition, strawberry.union("ExplainOverdueRe
 async def submit_application(info: Info[Context, None], input: SubmitApplicationInput) -> SubmitResult:
     row = await applications.submit_application(
         applicant=_viewer(info), item_code=_item_code(input.item_code), enterprise_uscc=_uscc(input.enterprise_uscc),
-        materials=_submissions(input.materials), deficiency_promise=input.deficiency_promise,
+        materials=_submissions(input.materials),
+        deficiency_promise=plain_text(input.deficiency_promise, field="deficiencyPromise"),
         idempotency_key=input.idempotency_key, bus=info.context.bus,
     )
     return ApplicationSubmitted(case=Case.from_model(row))

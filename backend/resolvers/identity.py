@@ -10,7 +10,7 @@ from backend.models import Enterprise as EnterpriseModel
 from backend.models import User
 from backend.models.identity import MembershipRole
 from backend.resolvers.errors import user_errors
-from backend.resolvers.inputs import record_id, record_key
+from backend.resolvers.inputs import plain_text, record_id, record_key
 from backend.resolvers.pagination import page_info
 from backend.schema.context import Context
 from backend.schema.types import errors as e
@@ -92,7 +92,8 @@ async def grant_agent_authority(info: Info[Context, None], input: GrantAgentAuth
     if uscc is None:  # as for any enterprise the person does not represent
         raise NotPermittedError("只有企业法定代表人可以管理经办人授权")
     authority = await identity.grant_agent_authority(
-        actor=_viewer(info), uscc=uscc, agent_id_number=input.agent_id_number, scope=input.scope,
+        actor=_viewer(info), uscc=uscc, agent_id_number=input.agent_id_number,
+        scope=[plain_text(code, field="scope") for code in input.scope],
         expires_at=input.expires_at, vault=info.context.identity.vault,
     )
     return AgentAuthorityGranted(authority=AgentAuthority.from_model(authority))

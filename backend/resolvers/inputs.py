@@ -11,7 +11,7 @@ reach the error mask. The bounds come from the model fields themselves.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 from tortoise.models import Model
 
@@ -62,6 +62,14 @@ def search_text(raw: str, *, field: str = "search") -> str:
     if _unstorable(raw):
         raise ValidationError(field=field, message="搜索内容含有无法识别的字符")
     return raw
+
+
+@overload
+def plain_text(raw: str, *, field: str, message: str = ...) -> str: ...
+@overload
+def plain_text(raw: None, *, field: str, message: str = ...) -> None: ...
+@overload
+def plain_text(raw: str | None, *, field: str, message: str = ...) -> str | None: ...
 
 
 def plain_text(raw: str | None, *, field: str, message: str = "内容含有无法识别的字符") -> str | None:

@@ -13,7 +13,7 @@ from backend.models import ELicense, User
 from backend.models import LicenseVerification as LicenseVerificationModel
 from backend.models.licenses import LicenseStatus as DomainStatus
 from backend.resolvers.errors import user_errors
-from backend.resolvers.inputs import record_id
+from backend.resolvers.inputs import plain_text, record_id
 from backend.resolvers.pagination import page_info
 from backend.schema.context import Context
 from backend.schema.types import errors as e
@@ -99,7 +99,8 @@ async def present_license(info: Info[Context, None], license_id: strawberry.ID, 
     context = info.context
     presentation = await license_presentation.present(
         viewer=_viewer(info), license_id=_id(license_id, field="licenseId"),
-        disclose=[key.strip() for key in disclose] if disclose is not None else None, offline=offline,
+        disclose=[plain_text(key, field=f"disclose[{i}]").strip() for i, key in enumerate(disclose)]
+        if disclose is not None else None, offline=offline,
         signer=context.identity.codes, origin=base_url(context.settings),
     )
     return LicensePresentation.from_data(presentation)
@@ -115,5 +116,5 @@ async def verify_license_presentation(info: Info[Context, None], token: str) -> 
 async def change_license_status(info: Info[Context, None], license_id: strawberry.ID, status: LicenseStatus,
                                 reason: str) -> ChangeLicenseStatusResult:
     row = await licenses.change_status(actor=_viewer(info), license_id=_id(license_id, field="licenseId"),
-                                       status=DomainStatus(status.value), reason=reason)
+                                       status=DomainStatus(status.value), reason=plain_text(reason, field="reason"))
     return LicenseStatusChanged(license=License.from_model(row, today=licenses.local_today()))

@@ -10,7 +10,7 @@ from strawberry import Info
 from backend.models import Notification as NotificationModel
 from backend.models import PushSubscription, User
 from backend.resolvers.errors import user_errors
-from backend.resolvers.inputs import record_id
+from backend.resolvers.inputs import plain_text, record_id
 from backend.schema.context import Context
 from backend.schema.errors import from_domain
 from backend.schema.types import errors as e
@@ -89,12 +89,15 @@ async def update_notification_preferences(info: Info[Context, None],
 
 async def register_push_subscription(info: Info[Context, None], input: PushSubscriptionInput) -> RegisterResult:
     row = await push_subscriptions.register(
-        user=_viewer(info), endpoint=input.endpoint, p256dh=input.keys.p256dh, auth=input.keys.auth,
-        device_label=input.device_label, allowed_hosts=info.context.settings.push_endpoint_hosts)
+        user=_viewer(info), endpoint=plain_text(input.endpoint, field="input.endpoint"), p256dh=input.keys.p256dh,
+        auth=input.keys.auth,
+        device_label=plain_text(input.device_label, field="input.deviceLabel"),
+        allowed_hosts=info.context.settings.push_endpoint_hosts)
     return PushSubscriptionRegistered(device=PushDevice.from_model(row))
 
 
 async def unregister_push_subscription(info: Info[Context, None], endpoint: str) -> UnregisterResult:
+    endpoint = plain_text(endpoint, field="endpoint")
     return PushSubscriptionUnregistered(removed=await push_subscriptions.unregister(user=_viewer(info), endpoint=endpoint))
 
 
