@@ -106,6 +106,7 @@ async def test_mutations_over_the_token_limit_are_refused_before_they_run(
     assert error["extensions"]["code"] == "RATE_LIMITED"
     assert error["message"] == f"操作过于频繁，请 {error['extensions']['retryAfter']} 秒后再试"
     assert 1 <= error["extensions"]["retryAfter"] <= 60
+    assert (refused.status_code, refused.headers["retry-after"]) == (400, str(error["extensions"]["retryAfter"]))
     assert (await Case.get(number=case["number"])).status == "SUBMITTED"  # nothing ran
 
     sub = PERSONAS["citizen"].claims()["sub"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import AsyncIterator
 
 from graphql import ExecutionResult, GraphQLError
+from starlette.responses import Response
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
@@ -13,7 +14,8 @@ from backend.ratelimit import MUTATION, REFUSED_MESSAGE, RateLimiter
 
 class RateLimitMutations(SchemaExtension):
     """Refuses a mutation over its limits before anything runs: a GraphQL error with
-    extensions.code RATE_LIMITED and retryAfter (seconds)."""
+    extensions.code RATE_LIMITED and retryAfter (seconds), and a Retry-After header. The view
+    answers it as any request error: 400 for application/graphql-response+json, else 200."""
 
     async def on_execute(self) -> AsyncIterator[None]:
         ctx = self.execution_context
@@ -26,6 +28,8 @@ class RateLimitMutations(SchemaExtension):
                 refusal = await limiter.admit(kind=MUTATION, subject=viewer.sub if viewer else None,
                                               address=request.client.host if request.client else None)
                 if refusal is not None:
+                    if isinstance(context.response, Response):  # not over a websocket
+                        context.response.headers["retry-after"] = str(refusal.retry_after)
                     # A result set here means strawberry runs nothing.
                     ctx.result = ExecutionResult(data=None, errors=[GraphQLError(
                         REFUSED_MESSAGE.format(seconds=refusal.retry_after),
