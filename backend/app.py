@@ -20,6 +20,7 @@ from backend.services.notifications.feed import InboxFeed
 from backend.auth.identity import DEV_IDP_PATH, Identity, build_identity
 from backend.bus import Bus, create_bus, flush_announcements
 from backend.keys import Keys, load_keys
+from backend.ratelimit import RateLimiter
 from backend.db import tortoise_config
 from backend.schema import build_schema
 from backend.schema.view import GraphQLView
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None, *, identity: Identity | None = 
                 await app.state.case_feed.stop()
                 await flush_announcements()
                 await bus.close()
+                await app.state.limiter.close()
 
     graphql = GraphQLView(build_schema(settings), settings=settings, identity=identity,
                           push_public_key=application_server_key(keys.vapid_pem))
@@ -117,4 +119,5 @@ def create_app(settings: Settings | None = None, *, identity: Identity | None = 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
     app.state.identity = identity
+    app.state.limiter = RateLimiter.from_settings(settings)  # one counter store (Redis client) per app
     return app

@@ -44,6 +44,19 @@ class Settings:
     supervision_warn_percent: int = 80  # warn staff when this share of the promised time is used
     supervision_interval_seconds: int = 60
     feed_poll_seconds: float = 5.0  # the feed re-reads the event table this often even without a bus message
+    # Hostile-input guards (issue 18). Uploads: per person in any 24 hours (0 = no quota); files
+    # never attached to a case are removed after `upload_unattached_hours`, checked this often.
+    upload_daily_files: int = 300
+    upload_daily_bytes: int = 1024 * 1024 * 1024
+    upload_unattached_hours: int = 24
+    upload_cleanup_interval_seconds: int = 3600
+    # Rate limits per fixed window, per token subject and per client address (0 = no limit);
+    # in Redis when REDIS_URL is set, so every instance counts together.
+    rate_limit_window_seconds: int = 60
+    rate_limit_mutations_per_token: int = 600
+    rate_limit_mutations_per_address: int = 6000
+    rate_limit_uploads_per_token: int = 120
+    rate_limit_uploads_per_address: int = 1200
     # Web push (RFC 8030/8291/8292). Endpoints are accepted only on these push services' hosts
     # (a host or any subdomain of it): the server POSTs to them, so they must not point inward.
     vapid_subject: str = "mailto:zhangshangban@xa.gov.cn"
@@ -187,6 +200,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         supervision_warn_percent=_int(env, "SUPERVISION_WARN_PERCENT", 80, low=1, high=99),
         supervision_interval_seconds=_int(env, "SUPERVISION_INTERVAL_SECONDS", 60, low=0, high=86400),
         feed_poll_seconds=_int(env, "FEED_POLL_MS", 5000, low=50, high=600_000) / 1000,
+        upload_daily_files=_int(env, "UPLOAD_DAILY_FILES", 300, low=0, high=1_000_000),
+        upload_daily_bytes=_int(env, "UPLOAD_DAILY_BYTES", 1024 * 1024 * 1024, low=0, high=2**50),
+        upload_unattached_hours=_int(env, "UPLOAD_UNATTACHED_HOURS", 24, low=1, high=24 * 365),
+        upload_cleanup_interval_seconds=_int(env, "UPLOAD_CLEANUP_INTERVAL_SECONDS", 3600, low=0, high=86400),
+        rate_limit_window_seconds=_int(env, "RATE_LIMIT_WINDOW_SECONDS", 60, low=1, high=86400),
+        rate_limit_mutations_per_token=_int(env, "RATE_LIMIT_MUTATIONS_PER_TOKEN", 600, low=0, high=10**9),
+        rate_limit_mutations_per_address=_int(env, "RATE_LIMIT_MUTATIONS_PER_ADDRESS", 6000, low=0, high=10**9),
+        rate_limit_uploads_per_token=_int(env, "RATE_LIMIT_UPLOADS_PER_TOKEN", 120, low=0, high=10**9),
+        rate_limit_uploads_per_address=_int(env, "RATE_LIMIT_UPLOADS_PER_ADDRESS", 1200, low=0, high=10**9),
     )
 
 

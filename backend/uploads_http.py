@@ -13,6 +13,8 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from backend.auth.bearer import AuthError, authenticate, bearer_token
 from backend.auth.identity import Identity
 from backend.models import User
+from backend.ratelimit import REFUSED_MESSAGE, UPLOAD, RateLimiter, subject_hash
+from backend.ratelimit import refused_log as refused
 from backend.services.cases import uploads
 from backend.services.errors import DomainError, NotFoundError
 from backend.settings import Settings
@@ -37,15 +39,26 @@ def _declared_length(request: Request) -> int | None:
 
 async def upload(request: Request) -> Response:
     settings: Settings = request.app.state.settings
+    limiter: RateLimiter = request.app.state.limiter
     try:
         owner = await _user(request)
+        refusal = await limiter.admit(kind=UPLOAD, subject=owner.sub,
+                                      address=request.client.host if request.client else None)
+        if refusal is not None:  # before a byte of the body is read
+            return _error(429, "RATE_LIMITED", REFUSED_MESSAGE.format(seconds=refusal.retry_after),
+                          **{"retry-after": str(refusal.retry_after)})
         stored = await uploads.store_upload(
             owner=owner, chunks=request.stream(), filename=request.query_params.get("filename"),
             declared_length=_declared_length(request), max_bytes=settings.upload_max_bytes,
             upload_dir=settings.upload_dir,
+            quota=uploads.Quota(files=settings.upload_daily_files, bytes=settings.upload_daily_bytes),
         )
     except AuthError as error:
         return _error(401, "NOT_AUTHENTICATED", error.message, **{"www-authenticate": 'Bearer error="invalid_token"'})
+    except uploads.QuotaExceeded as error:
+        refused.warning("refused upload: over the daily quota address=%s subject=%s",
+                        request.client.host if request.client else "-", subject_hash(owner.sub))
+        return _error(error.status, "UPLOAD_QUOTA_EXCEEDED", error.message)
     except uploads.UploadRejected as error:
         return _error(error.status, "UPLOAD_REJECTED", error.message)
     return JSONResponse({"id": str(stored.id), "filename": stored.filename, "contentType": stored.content_type,
@@ -64,8 +77,11 @@ async def download(request: Request) -> Response:
         return _error(404, "NOT_FOUND", error.message)
     except DomainError as error:
         return _error(400, str(error.code), error.message)
-    # Only sniffed types are stored; nosniff keeps the browser from guessing otherwise.
+    # Only sniffed types are stored, but a file can be a PDF or an image and HTML at once: nosniff
+    # keeps the browser from guessing, sandbox keeps any script in it from running with this
+    # origin, and only the images the app shows are inline; anything else is a download.
+    disposition = "inline" if found.upload.content_type in uploads.INLINE_TYPES else "attachment"
     return FileResponse(found.path, media_type=found.upload.content_type, headers={
-        **NO_STORE, "x-content-type-options": "nosniff",
-        "content-disposition": f"inline; filename*=UTF-8''{quote(found.upload.filename, safe='')}",
+        **NO_STORE, "x-content-type-options": "nosniff", "content-security-policy": "sandbox",
+        "content-disposition": f"{disposition}; filename*=UTF-8''{quote(found.upload.filename, safe='')}",
     })

@@ -56,6 +56,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+BENCH_UNLIMITED = ("RATE_LIMIT_MUTATIONS_PER_TOKEN", "RATE_LIMIT_MUTATIONS_PER_ADDRESS", "RATE_LIMIT_UPLOADS_PER_TOKEN",
+                   "RATE_LIMIT_UPLOADS_PER_ADDRESS", "UPLOAD_DAILY_FILES", "UPLOAD_DAILY_BYTES")
+
+
 def app_env(*, data_dir: Path, database_url: str, port: int, redis_url: str | None = None,
             public_url: str | None = None, feed_poll_ms: int = 5000, **extra: str) -> dict[str, str]:
     """A development server's environment: the built-in identity provider signs the personas in.
@@ -64,7 +68,9 @@ def app_env(*, data_dir: Path, database_url: str, port: int, redis_url: str | No
     env = {k: v for k, v in os.environ.items() if k not in _APP_VARIABLES}
     env |= {"APP_ENV": "dev", "HOST": "127.0.0.1", "PORT": str(port), "DATA_DIR": str(data_dir),
             "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING", "SUPERVISION_INTERVAL_SECONDS": "0",
-            "FEED_POLL_MS": str(feed_poll_ms), "PUBLIC_URL": public_url or f"http://127.0.0.1:{port}", **extra}
+            "FEED_POLL_MS": str(feed_poll_ms), "PUBLIC_URL": public_url or f"http://127.0.0.1:{port}",
+            # Benchmarks measure throughput, not the guards against one person flooding it.
+            **{name: "0" for name in BENCH_UNLIMITED}, **extra}
     if redis_url:
         env["REDIS_URL"] = redis_url
     return env

@@ -1,4 +1,5 @@
-"""The background worker: the push dispatcher, the push jobs, and 电子监察.
+"""The background worker: the push dispatcher, the push jobs, 电子监察, and removing uploads
+never attached to a case.
 
 `python -m backend worker` runs it on its own (with REDIS_URL, as many as you like: the
 dispatcher claims rows, jobs hold leases, supervision claims flags). In the embedded default
@@ -11,7 +12,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Any
+from datetime import timedelta
+from typing import Any, Awaitable, Callable
 
 from taskiq import AsyncBroker, InMemoryBroker
 from taskiq.api import run_receiver_task
@@ -21,6 +23,7 @@ from backend.keys import Keys
 from backend.services.cases.events import CASE_EVENTS_CHANNEL
 from backend.services.notifications.inbox import NOTIFICATIONS_CHANNEL
 from backend.services.cases.supervision import supervise
+from backend.services.cases.uploads import remove_unattached
 from backend.settings import Settings
 from notifications.broker import build_broker
 from notifications.dispatcher import dispatch_due, sweep
@@ -84,7 +87,12 @@ class Worker:
                 run_receiver_task(self.broker, max_async_tasks=MAX_CONCURRENT_JOBS, run_startup=False),
                 name="push-receiver"))
         if self._settings.supervision_interval_seconds > 0:
-            self._loops.append(asyncio.create_task(self._supervision_loop(), name="supervision"))
+            self._loops.append(asyncio.create_task(self._every(
+                self._settings.supervision_interval_seconds, self._supervise, "supervision"), name="supervision"))
+        if self._settings.upload_cleanup_interval_seconds > 0:
+            self._loops.append(asyncio.create_task(self._every(
+                self._settings.upload_cleanup_interval_seconds, self._remove_unattached, "upload cleanup"),
+                name="upload-cleanup"))
 
     async def stop(self, *, grace_seconds: float = 5.0) -> None:
         # The loops that talk to the database finish their round first: a query cut off by a
@@ -145,16 +153,23 @@ class Worker:
                 log.exception("push dispatch round failed")
                 await asyncio.sleep(min(poll, 1.0))
 
-    async def _supervision_loop(self) -> None:
+    async def _supervise(self) -> None:
+        await supervise(warn_percent=self._settings.supervision_warn_percent, bus=self._bus)
+
+    async def _remove_unattached(self) -> None:
+        await remove_unattached(upload_dir=self._settings.upload_dir,
+                                older_than=timedelta(hours=self._settings.upload_unattached_hours))
+
+    async def _every(self, seconds: int, run: Callable[[], Awaitable[None]], what: str) -> None:
         while True:
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._settings.supervision_interval_seconds):
+                async with asyncio.timeout(seconds):
                     await self._stopping.wait()
             if self._stopping.is_set():
                 return
             try:
-                await supervise(warn_percent=self._settings.supervision_warn_percent, bus=self._bus)
+                await run()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # one failed round must not end supervision: log and try next time
-                log.exception("supervision round failed")
+            except Exception:  # one failed round must not end the job: log and try next time
+                log.exception("%s round failed", what)

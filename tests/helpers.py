@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import json
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -26,11 +27,11 @@ async def gql(
     if method == "GET":
         params = {"query": query}
         if variables:
-            import json
-
             params["variables"] = json.dumps(variables)
         return await client.get("/graphql", params=params, headers=headers)
-    return await client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+    # \u-escaped JSON (httpx would send UTF-8): a lone surrogate, as hostile clients send it, survives.
+    body = json.dumps({"query": query, "variables": variables or {}})
+    return await client.post("/graphql", content=body, headers={"content-type": "application/json", **headers})
 
 
 async def gql_data(client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None) -> Any:

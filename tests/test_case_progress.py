@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 import httpx
+import pytest
 
 from backend.auth.personas import DEMO_ENTERPRISE_USCC, PERSONAS
 from backend.models import CaseEvent
@@ -153,5 +154,22 @@ async def test_a_revoked_enterprise_authority_stops_delivery(
         own = await submitted_case(client, agent)  # the subscription itself is alive
         [event] = await sub.events(1)
         assert event["caseNumber"] == own["number"]
+    finally:
+        await sub.close()
+
+
+@pytest.mark.parametrize(("after", "case", "message"), [
+    (None, "A" * 33, "未找到该办件"),  # longer than any case number: not found, not a tortoise error
+    (encode_event_cursor(2**63), None, "进度游标无效，请刷新页面"),  # past bigint
+])
+async def test_unbounded_arguments_are_refused_with_a_reason(
+    token: Callable[..., str], ws_url: str, after: str | None, case: str | None, message: str,
+) -> None:
+    sub = await open_progress(ws_url, token("citizen"), after=after, case=case)
+    try:
+        received = await sub.message()
+        assert received["type"] == "next"
+        assert [e["message"] for e in received["payload"]["errors"]] == [message]
+        assert (await sub.message())["type"] == "complete"
     finally:
         await sub.close()

@@ -15,6 +15,7 @@ import pytest
 from starlette.applications import Starlette
 
 from backend.app import create_app
+from backend.auth import dev_idp
 from backend.settings import Settings
 from tests.helpers import gql
 
@@ -82,7 +83,13 @@ async def test_code_exchange_with_pkce_signs_the_person_in(dev_client: httpx.Asy
     assert me.json()["data"]["me"]["name"] == "李娜"
 
 
-@pytest.mark.parametrize("redirect", ["https://evil.example/cb", "//evil.example/cb", "javascript:alert(1)"])
+@pytest.mark.parametrize("redirect", [
+    "https://evil.example/cb", "//evil.example/cb", "javascript:alert(1)",
+    # Browsers read a backslash as a slash and drop tabs and newlines: all of these are //evil.example.
+    "/\\evil.example", "/\\/evil.example", "\\\\evil.example", "/\t/evil.example", "/\n/evil.example",
+    "/%5Cevil.example", "/%5C%5Cevil.example", "/%2F/evil.example", "/%09/evil.example", " //evil.example",
+    "/ /evil.example",
+])
 async def test_no_open_redirect(dev_client: httpx.AsyncClient, redirect: str) -> None:
     response = await dev_client.post("/dev-idp/authorize", data={
         **authorize_params(pkce()[1], redirect_uri=redirect), "persona": "citizen"})
@@ -98,3 +105,21 @@ async def test_pkce_is_required(dev_client: httpx.AsyncClient) -> None:
 
 async def test_no_dev_provider_outside_dev(client: httpx.AsyncClient) -> None:
     assert (await client.get("/dev-idp/.well-known/openid-configuration")).status_code in (404, 503)
+
+
+def test_expired_codes_are_purged_and_waiting_codes_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1000.0]
+    grants = dev_idp.Grants(clock=lambda: now[0])
+    fields = {"persona": "citizen", "client_id": "c", "redirect_uri": "/auth/callback", "challenge": "x" * 43}
+    stale = grants.issue(**fields)
+    now[0] += dev_idp.CODE_SECONDS + 1
+    fresh = grants.issue(**fields)
+    assert len(grants) == 1  # the expired code went when the next one was issued
+    assert stale is not None and grants.redeem(stale) is None
+    assert fresh is not None and grants.redeem(fresh) is not None and grants.redeem(fresh) is None
+
+    monkeypatch.setattr(dev_idp, "MAX_GRANTS", 2)
+    assert grants.issue(**fields) and grants.issue(**fields)
+    assert grants.issue(**fields) is None and len(grants) == 2
+    now[0] += dev_idp.CODE_SECONDS + 1
+    assert grants.issue(**fields) is not None and len(grants) == 1

@@ -60,3 +60,18 @@ def test_postgresql_scheme_is_normalised_and_password_never_printed() -> None:
     shown = repr(settings)
     assert "hunter2" not in shown and "topsecret" not in shown and "s3cr3t-index" not in shown
     assert "postgres://app:***@db:5432/zsb" in shown
+
+
+def test_hostile_input_guards_have_sane_defaults_and_can_be_turned_off() -> None:
+    defaults = load_settings({})
+    assert (defaults.upload_daily_files, defaults.upload_daily_bytes) == (300, 1024**3)
+    assert (defaults.upload_unattached_hours, defaults.upload_cleanup_interval_seconds) == (24, 3600)
+    assert (defaults.rate_limit_window_seconds, defaults.rate_limit_mutations_per_token,
+            defaults.rate_limit_mutations_per_address) == (60, 600, 6000)
+    assert (defaults.rate_limit_uploads_per_token, defaults.rate_limit_uploads_per_address) == (120, 1200)
+    off = load_settings({"RATE_LIMIT_MUTATIONS_PER_TOKEN": "0", "UPLOAD_DAILY_FILES": "0",
+                         "UPLOAD_CLEANUP_INTERVAL_SECONDS": "0", "RATE_LIMIT_WINDOW_SECONDS": "10"})
+    assert (off.rate_limit_mutations_per_token, off.upload_daily_files, off.upload_cleanup_interval_seconds,
+            off.rate_limit_window_seconds) == (0, 0, 0, 10)
+    with pytest.raises(SettingsError, match="UPLOAD_UNATTACHED_HOURS must be between 1 and 8760, got 0"):
+        load_settings({"UPLOAD_UNATTACHED_HOURS": "0"})

@@ -2,7 +2,8 @@
 
 A standard OIDC authorization-code + PKCE (S256) flow, so the PWA signs in exactly as it would
 with the real 统一身份认证 platform: discovery, JWKS, an authorize page where a person picks a
-demo persona, and a token endpoint. Codes live in memory for 60 s and are single use.
+demo persona, and a token endpoint. Codes live in memory for 60 s and are single use; expired
+ones are purged whenever a new one is issued, and at most MAX_GRANTS wait at a time.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import html
 import secrets
 import time
 from dataclasses import dataclass
-from urllib.parse import urlencode, urlsplit
+from typing import Callable
+from urllib.parse import unquote, urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -25,6 +27,7 @@ from backend.jws import public_jwk, sign_token
 
 TOKEN_SECONDS = 3600
 CODE_SECONDS = 60
+MAX_GRANTS = 10_000
 
 
 @dataclass
@@ -34,6 +37,33 @@ class _Grant:
     redirect_uri: str
     challenge: str
     expires: float
+
+
+class Grants:
+    """Issued authorization codes, in memory. Dicts keep insertion order and every code lives
+    equally long, so the expired ones are always at the front."""
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._grants: dict[str, _Grant] = {}
+        self._clock = clock
+
+    def __len__(self) -> int:
+        return len(self._grants)
+
+    def issue(self, **fields: str) -> str | None:
+        """A new code, or None when too many are waiting (someone is filling memory)."""
+        now = self._clock()
+        while self._grants and next(iter(self._grants.values())).expires < now:
+            del self._grants[next(iter(self._grants))]
+        if len(self._grants) >= MAX_GRANTS:
+            return None
+        code = secrets.token_urlsafe(24)
+        self._grants[code] = _Grant(**fields, expires=now + CODE_SECONDS)
+        return code
+
+    def redeem(self, code: str) -> _Grant | None:
+        grant = self._grants.pop(code, None)  # single use, even when refused
+        return grant if grant is not None and grant.expires >= self._clock() else None
 
 
 def mint_access_token(identity: Identity, *, persona: str, audience: str, seconds: int = TOKEN_SECONDS) -> str:
@@ -46,8 +76,15 @@ def mint_access_token(identity: Identity, *, persona: str, audience: str, second
 
 def _same_origin_path(uri: str) -> bool:
     # Only redirect back into this app: an absolute path, not //host or a full URL elsewhere.
+    # Browsers read "\" as "/" and drop tabs and newlines, so "/\evil.com" and "/\t/evil.com"
+    # are //evil.com to them; refuse backslashes, whitespace and controls, raw or %-encoded.
+    if not uri.startswith("/") or len(uri) > 2048:
+        return False
+    for text in (uri, unquote(uri)):
+        if "\\" in text or text.startswith("//") or any(ch.isspace() or not ch.isprintable() for ch in text):
+            return False
     parts = urlsplit(uri)
-    return not parts.scheme and not parts.netloc and uri.startswith("/") and not uri.startswith("//")
+    return not parts.scheme and not parts.netloc
 
 
 def _error_page(message: str, status: int = 400) -> HTMLResponse:
@@ -55,8 +92,8 @@ def _error_page(message: str, status: int = 400) -> HTMLResponse:
                         status_code=status)
 
 
-def routes(identity: Identity, *, audience: str) -> list[Route]:
-    grants: dict[str, _Grant] = {}
+def routes(identity: Identity, *, audience: str, grants: Grants | None = None) -> list[Route]:
+    grants = grants if grants is not None else Grants()
     assert identity.dev_idp_pem is not None
     key_set = {"keys": [public_jwk(identity.dev_idp_pem, algorithm="RS256", kid=DEV_IDP_KID)]}
 
@@ -91,17 +128,18 @@ def routes(identity: Identity, *, audience: str) -> list[Route]:
         persona = str(params.get("persona", ""))
         if persona not in PERSONAS:
             return _error_page("请选择一个演示身份")
-        code = secrets.token_urlsafe(24)
-        grants[code] = _Grant(persona=persona, client_id=str(params.get("client_id", "")), redirect_uri=redirect_uri,
-                              challenge=challenge, expires=time.monotonic() + CODE_SECONDS)
+        code = grants.issue(persona=persona, client_id=str(params.get("client_id", "")), redirect_uri=redirect_uri,
+                            challenge=challenge)
+        if code is None:
+            return _error_page("登录请求过多，请稍后再试", status=503)
         query = {"code": code, **({"state": params["state"]} if params.get("state") else {})}
         return RedirectResponse(f"{redirect_uri}?{urlencode(query)}", status_code=303)
 
     async def token(request: Request) -> JSONResponse:
         form = await request.form()
-        grant = grants.pop(str(form.get("code", "")), None)  # single use, even when refused
+        grant = grants.redeem(str(form.get("code", "")))
         verifier = str(form.get("code_verifier", ""))
-        if form.get("grant_type") != "authorization_code" or grant is None or grant.expires < time.monotonic():
+        if form.get("grant_type") != "authorization_code" or grant is None:
             return JSONResponse({"error": "invalid_grant"}, status_code=400)
         digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
         if not secrets.compare_digest(digest, grant.challenge) or form.get("redirect_uri") != grant.redirect_uri:

@@ -5,9 +5,12 @@ from typing import Annotated
 import strawberry
 from strawberry import Info
 
+from backend.models import AgentAuthority as AgentAuthorityModel
+from backend.models import Enterprise as EnterpriseModel
 from backend.models import User
 from backend.models.identity import MembershipRole
 from backend.resolvers.errors import user_errors
+from backend.resolvers.inputs import plain_text, record_id, record_key
 from backend.resolvers.pagination import page_info
 from backend.schema.context import Context
 from backend.schema.types import errors as e
@@ -17,7 +20,7 @@ from backend.schema.types.identity import (
     IdentityCode, Me, PartyIdentified, RevealedNumber, SensitiveField,
 )
 from backend.services.identity import accounts as identity, codes as identity_codes
-from backend.services.errors import ValidationError
+from backend.services.errors import NotFoundError, NotPermittedError
 from backend.services.identity.codes import enterprise_code
 
 
@@ -47,9 +50,15 @@ async def my_data_access_log(info: Info[Context, None], first: int = 20, after: 
     return DataAccessConnection(edges=edges, page_info=page_info(page), total_count=page.total_count)
 
 
+def _uscc(raw: str, *, field: str) -> str | None:
+    return record_key(raw, model=EnterpriseModel, column="uscc", field=field, message="统一社会信用代码格式不正确")
+
+
+@user_errors
 async def enterprise(info: Info[Context, None], uscc: str) -> Enterprise | None:
     viewer = _viewer(info)
-    access = await identity.enterprise_access(user=viewer, uscc=uscc)
+    key = _uscc(uscc, field="uscc")
+    access = await identity.enterprise_access(user=viewer, uscc=key) if key else None
     if access is None:
         return None
     agents = []
@@ -79,17 +88,22 @@ async def reveal_my_number(info: Info[Context, None], field: SensitiveField) -> 
 
 
 async def grant_agent_authority(info: Info[Context, None], input: GrantAgentAuthorityInput) -> GrantResult:
+    uscc = _uscc(input.uscc, field="uscc")
+    if uscc is None:  # as for any enterprise the person does not represent
+        raise NotPermittedError("只有企业法定代表人可以管理经办人授权")
     authority = await identity.grant_agent_authority(
-        actor=_viewer(info), uscc=input.uscc, agent_id_number=input.agent_id_number, scope=input.scope,
+        actor=_viewer(info), uscc=uscc, agent_id_number=input.agent_id_number,
+        scope=[plain_text(code, field="scope") for code in input.scope],
         expires_at=input.expires_at, vault=info.context.identity.vault,
     )
     return AgentAuthorityGranted(authority=AgentAuthority.from_model(authority))
 
 
 async def revoke_agent_authority(info: Info[Context, None], id: strawberry.ID) -> RevokeResult:
-    if not str(id).isdigit():
-        raise ValidationError(field="id", message="授权编号格式不正确")
-    authority = await identity.revoke_agent_authority(actor=_viewer(info), authority_id=int(id))
+    authority_id = record_id(id, model=AgentAuthorityModel, field="id", message="授权编号格式不正确")
+    if authority_id is None:
+        raise NotFoundError("未找到该授权")
+    authority = await identity.revoke_agent_authority(actor=_viewer(info), authority_id=authority_id)
     return AgentAuthorityRevoked(authority=AgentAuthority.from_model(authority))
 
 

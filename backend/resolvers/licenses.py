@@ -13,6 +13,7 @@ from backend.models import ELicense, User
 from backend.models import LicenseVerification as LicenseVerificationModel
 from backend.models.licenses import LicenseStatus as DomainStatus
 from backend.resolvers.errors import user_errors
+from backend.resolvers.inputs import plain_text, record_id
 from backend.resolvers.pagination import page_info
 from backend.schema.context import Context
 from backend.schema.types import errors as e
@@ -21,7 +22,7 @@ from backend.schema.types.licenses import (
     LicenseVerification, LicenseVerificationConnection, LicenseVerificationEdge, VerificationResult,
 )
 from backend.services.licenses import presentation as license_presentation, registry as licenses
-from backend.services.errors import ValidationError
+from backend.services.errors import NotFoundError, ValidationError
 from backend.services.pagination import Page
 
 
@@ -32,10 +33,10 @@ def _viewer(info: Info[Context, None]) -> User:
 
 
 def _id(raw: strawberry.ID, *, field: str) -> int:
-    text = str(raw).strip()
-    if not text.isdigit() or len(text) > 12:
-        raise ValidationError(field=field, message="证照编号格式不正确")
-    return int(text)
+    license_id = record_id(raw, model=ELicense, field=field, message="证照编号格式不正确")
+    if license_id is None:
+        raise NotFoundError("未找到该证照")
+    return license_id
 
 
 def _licenses(rows: list[ELicense]) -> list[License]:
@@ -63,10 +64,13 @@ async def my_licenses(info: Info[Context, None]) -> list[License]:
 
 
 async def license(info: Info[Context, None], id: strawberry.ID) -> License | None:
-    text = str(id).strip()
-    if not text.isdigit() or len(text) > 12:
-        return None  # no such license, as far as anyone can tell
-    row = await licenses.get_license(viewer=_viewer(info), license_id=int(text))
+    try:
+        license_id = record_id(id, model=ELicense, field="id")
+    except ValidationError:
+        license_id = None  # no such license, as far as anyone can tell
+    if license_id is None:
+        return None
+    row = await licenses.get_license(viewer=_viewer(info), license_id=license_id)
     return License.from_model(row, today=licenses.local_today()) if row else None
 
 
@@ -95,7 +99,8 @@ async def present_license(info: Info[Context, None], license_id: strawberry.ID, 
     context = info.context
     presentation = await license_presentation.present(
         viewer=_viewer(info), license_id=_id(license_id, field="licenseId"),
-        disclose=[key.strip() for key in disclose] if disclose is not None else None, offline=offline,
+        disclose=[plain_text(key, field=f"disclose[{i}]").strip() for i, key in enumerate(disclose)]
+        if disclose is not None else None, offline=offline,
         signer=context.identity.codes, origin=base_url(context.settings),
     )
     return LicensePresentation.from_data(presentation)
@@ -111,5 +116,5 @@ async def verify_license_presentation(info: Info[Context, None], token: str) -> 
 async def change_license_status(info: Info[Context, None], license_id: strawberry.ID, status: LicenseStatus,
                                 reason: str) -> ChangeLicenseStatusResult:
     row = await licenses.change_status(actor=_viewer(info), license_id=_id(license_id, field="licenseId"),
-                                       status=DomainStatus(status.value), reason=reason)
+                                       status=DomainStatus(status.value), reason=plain_text(reason, field="reason"))
     return LicenseStatusChanged(license=License.from_model(row, today=licenses.local_today()))

@@ -7,8 +7,10 @@ from typing import Annotated, AsyncGenerator
 import strawberry
 from strawberry import Info
 
-from backend.models import User
+from backend.models import Notification as NotificationModel
+from backend.models import PushSubscription, User
 from backend.resolvers.errors import user_errors
+from backend.resolvers.inputs import plain_text, record_id
 from backend.schema.context import Context
 from backend.schema.errors import from_domain
 from backend.schema.types import errors as e
@@ -18,7 +20,7 @@ from backend.schema.types.notifications import (
     PushDeviceRemoved, PushSubscriptionRegistered, PushSubscriptionUnregistered,
 )
 from backend.services.notifications import inbox as notifications, subscriptions as push_subscriptions
-from backend.services.errors import DomainError, ValidationError
+from backend.services.errors import DomainError, NotFoundError
 
 
 def _viewer(info: Info[Context, None]) -> User:
@@ -67,8 +69,13 @@ UnregisterResult = Annotated[PushSubscriptionUnregistered | e.InputError,
 async def mark_notifications_read(info: Info[Context, None], ids: list[strawberry.ID] | None = None,
                                   all: bool = False) -> MarkReadResult:
     viewer = _viewer(info)
-    marked = await notifications.mark_read(user=viewer, ids=[str(i) for i in ids] if ids is not None else None,
-                                           everything=all)
+    numbers = None
+    if ids is not None:
+        parsed = [record_id(raw, model=NotificationModel, field=f"ids[{i}]", message="消息编号无效")
+                  for i, raw in enumerate(ids)]
+        # An id past the column's range is in nobody's inbox: ignored, like someone else's.
+        numbers = [str(n) for n in parsed if n is not None]
+    marked = await notifications.mark_read(user=viewer, ids=numbers, everything=all)
     return NotificationsMarkedRead(marked=marked, unread_count=await notifications.unread_count(user=viewer))
 
 
@@ -82,19 +89,23 @@ async def update_notification_preferences(info: Info[Context, None],
 
 async def register_push_subscription(info: Info[Context, None], input: PushSubscriptionInput) -> RegisterResult:
     row = await push_subscriptions.register(
-        user=_viewer(info), endpoint=input.endpoint, p256dh=input.keys.p256dh, auth=input.keys.auth,
-        device_label=input.device_label, allowed_hosts=info.context.settings.push_endpoint_hosts)
+        user=_viewer(info), endpoint=plain_text(input.endpoint, field="input.endpoint"), p256dh=input.keys.p256dh,
+        auth=input.keys.auth,
+        device_label=plain_text(input.device_label, field="input.deviceLabel"),
+        allowed_hosts=info.context.settings.push_endpoint_hosts)
     return PushSubscriptionRegistered(device=PushDevice.from_model(row))
 
 
 async def unregister_push_subscription(info: Info[Context, None], endpoint: str) -> UnregisterResult:
+    endpoint = plain_text(endpoint, field="endpoint")
     return PushSubscriptionUnregistered(removed=await push_subscriptions.unregister(user=_viewer(info), endpoint=endpoint))
 
 
 async def remove_push_device(info: Info[Context, None], id: strawberry.ID) -> RemoveDeviceResult:
-    if not str(id).isdigit():
-        raise ValidationError(field="id", message="设备编号无效")
-    await push_subscriptions.remove(user=_viewer(info), device_id=int(id))
+    device_id = record_id(id, model=PushSubscription, field="id", message="设备编号无效")
+    if device_id is None:
+        raise NotFoundError("未找到该设备，可能已被移除")
+    await push_subscriptions.remove(user=_viewer(info), device_id=device_id)
     return PushDeviceRemoved(id=id)
 
 

@@ -24,6 +24,7 @@ from backend.schema.errors import MASKED_MESSAGE, should_mask_error
 from backend.schema.extensions import PublicCacheHint
 from backend.schema.exception_handlers import EXCEPTION_HANDLERS
 from backend.schema.permissions import IsAuthenticated
+from backend.schema.ratelimit import RateLimitMutations
 from backend.schema.types.catalog import Department, ServiceHall, ServiceItem, ServiceItemConnection
 from backend.schema.types.cases import ApplicationForm, Case, CaseConnection, CaseEvent, SupervisionReport
 from backend.schema.types.notifications import Notification, NotificationConnection, NotificationPreferences, PushDevice
@@ -176,6 +177,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         lambda: MaskErrors(should_mask_error=should_mask_error, error_message=MASKED_MESSAGE),
         PublicCacheHint,
+        RateLimitMutations,
     ]
     if not settings.is_dev:
         extensions.append(DisableIntrospection)

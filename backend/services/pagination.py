@@ -17,6 +17,10 @@ T = TypeVar("T")
 
 # Large enough for the PWA to take a whole department (or the catalog) in one page.
 MAX_PAGE_SIZE = 1000
+# Cursors name an offset or a row id; past these no row can be (PostgreSQL integer for
+# offsets, bigint for ids), and SQLite would raise OverflowError on a larger one.
+MAX_OFFSET = 2**31 - 1
+MAX_POSITION = 2**63 - 1
 _PREFIX = "o:"
 
 
@@ -25,16 +29,18 @@ def encode_position(prefix: str, value: int) -> str:
     return base64.urlsafe_b64encode(f"{prefix}{value}".encode()).decode().rstrip("=")
 
 
-def decode_position(prefix: str, cursor: str, *, field: str, message: str) -> int:
+def decode_position(prefix: str, cursor: str, *, field: str, message: str, maximum: int = MAX_POSITION) -> int:
     try:
+        if len(cursor) > 64:  # ours are a few dozen characters; decode nothing larger
+            raise ValueError
         padded = cursor + "=" * (-len(cursor) % 4)
-        text = base64.urlsafe_b64decode(padded.encode()).decode()
-        if not text.startswith(prefix):
+        text = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
+        digits = text[len(prefix):] if text.startswith(prefix) else ""
+        # ASCII digits only: int() would also take "+1", " 1", "1_0" and "²".
+        if not digits.isdigit() or int(digits) > maximum:
             raise ValueError
-        value = int(text[len(prefix):])
-        if value < 0:
-            raise ValueError
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        value = int(digits)
+    except (ValueError, binascii.Error):  # Unicode{En,De}codeError are ValueErrors
         raise ValidationError(field=field, message=message) from None
     return value
 
@@ -44,7 +50,8 @@ def encode_cursor(offset: int) -> str:
 
 
 def decode_cursor(cursor: str, *, field: str = "after") -> int:
-    return decode_position(_PREFIX, cursor, field=field, message="分页游标无效，请从第一页重新加载")
+    return decode_position(_PREFIX, cursor, field=field, message="分页游标无效，请从第一页重新加载",
+                           maximum=MAX_OFFSET)
 
 
 def check_page_size(first: int, *, field: str = "first") -> int:
