@@ -5,8 +5,14 @@ from __future__ import annotations
 from typing import Iterator
 
 from graphql import FieldNode, OperationDefinitionNode
-from strawberry.extensions import SchemaExtension
+from starlette.requests import HTTPConnection
+from strawberry.extensions import SchemaExtension, ValidationCache
+from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
+
+from backend.schema.errors import DocumentRefused, is_variable_error
+from backend.schema.limits import DocumentLimits, check_document, check_tokens
+from backend.schema.refusals import log_refused
 
 # Root fields whose answers are the same for everybody; a query made only of these may be
 # cached by the browser and by proxies.
@@ -43,3 +49,61 @@ class PublicCacheHint(SchemaExtension):
         if names is not None and names <= PUBLIC_ROOT_FIELDS:
             context = ctx.context
             context.cache.public_max_age = context.settings.catalog_cache_seconds
+
+
+class GuardedValidationCache(ValidationCache):
+    """The validation cache, with the document measured first (backend/schema/limits.py).
+
+    A document over a limit gets that one error and skips validation: the rules it would run
+    (OverlappingFieldsCanBeMerged above all) are where such documents spend their seconds.
+    Validation and variable errors get an extensions.code here, so clients can tell them from
+    a masked failure; the view adds GRAPHQL_PARSE_FAILED to syntax errors.
+    """
+
+    def __init__(self, *, limits: DocumentLimits, maxsize: int) -> None:
+        super().__init__(maxsize=maxsize)
+        self.limits = limits
+
+    def on_parse(self) -> Iterator[None]:
+        # Listed before ParserCache, so this runs first. A document the cache already holds was
+        # parsed once, so it is within the limit.
+        ctx = self.execution_context
+        if ctx.query is not None and ctx.graphql_document is None:
+            try:
+                check_tokens(ctx.query, self.limits)
+            except DocumentRefused as refusal:
+                _log_document_refusal(ctx, refusal)
+                raise  # strawberry answers an exception raised while parsing as the request's error
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        ctx = self.execution_context
+        assert ctx.graphql_document is not None
+        try:
+            check_document(ctx.graphql_document, self.limits)
+        except DocumentRefused as refusal:
+            ctx.pre_execution_errors = [refusal]
+            _log_document_refusal(ctx, refusal)
+            yield
+            return
+        yield from super().on_validate()
+        for error in ctx.pre_execution_errors or ():
+            if not (error.extensions or {}).get("code"):
+                error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"}
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or result.data is not None or not result.errors:
+            return
+        for error in result.errors:
+            if is_variable_error(error) or (error.path is None and error.original_error is None):
+                error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
+
+
+def _log_document_refusal(ctx: ExecutionContext, refusal: DocumentRefused) -> None:
+    connection = getattr(ctx.context, "request", None)
+    if isinstance(connection, HTTPConnection):
+        kind = "too_deep" if refusal.limit == "depth" else "too_costly"
+        log_refused(kind, connection, size=len((ctx.query or "").encode()),
+                    reason=f"limit={refusal.limit} max={refusal.extensions['max']}")

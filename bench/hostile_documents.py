@@ -1,0 +1,189 @@
+"""Hostile and malformed requests to /graphql: how fast each is refused, and with what.
+
+    .venv/bin/python bench/hostile_documents.py            # embedded SQLite, APP_ENV=dev
+    BENCH_REPEAT=5 .venv/bin/python bench/hostile_documents.py
+
+One development server (`python -m backend serve`, one uvicorn worker) on 127.0.0.1, a fresh
+SQLite database, each request sent BENCH_REPEAT times one after the other over one keep-alive
+connection; the table shows the status, the error's extensions.code and the median and worst
+wall time as the client saw it. A plain catalog query is the yardstick. After the table, the
+worst /healthz time measured while the exponential-fragment document was being sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench.live_cases import app_env, free_port, run_cli, start_server, stop, wait_healthy  # noqa: E402
+
+REPEAT = int(os.environ.get("BENCH_REPEAT", "10"))
+TIMEOUT = 60.0
+
+
+def exponential_fragments(levels: int = 20) -> str:
+    fragments = ["fragment X0 on Query { webPushPublicKey }"]
+    fragments += [f"fragment X{i} on Query {{ ...X{i - 1} ...X{i - 1} }}" for i in range(1, levels + 1)]
+    return f"query {{ ...X{levels} }} " + " ".join(fragments)
+
+
+def deep_introspection(depth: int = 50) -> str:
+    # __type's ofType chains as deep as one likes; the depth limit must count it.
+    return "{ __type(name: \"Query\") { " + "ofType { " * (depth - 1) + "name" + " }" * depth + " }"
+
+
+def nested_list(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def chunks(total: int, size: int = 16 * 1024) -> Iterator[bytes]:
+    head = b'{"query": "{ departments { name } }", "pad": "'
+    yield head
+    sent = len(head)
+    while sent < total:
+        yield b" " * size
+        sent += size
+    yield b'"}'
+
+
+JSON = {"content-type": "application/json", "accept": "application/graphql-response+json"}
+
+
+def cases() -> list[tuple[str, dict[str, object]]]:
+    def post(query: str, variables: dict[str, object] | None = None) -> dict[str, object]:
+        return {"method": "POST", "document": query, "variables": variables or {}}
+
+    def raw(body: bytes, headers: dict[str, str] | None = None) -> dict[str, object]:
+        return {"method": "POST", "content": body, "headers": headers or JSON}
+
+    deep_variables = ('{"query": "query($x: [Int]) { departments { name } }", "variables": {"x": '
+                      + nested_list(5000) + "}}").encode()
+    return [
+        ("catalog query (yardstick)", post("{ departments { name } }")),
+        ("exponential fragments 2^21", post(exponential_fragments(20))),
+        ("990 repeated departments { name }", post("{ " + "departments { name } " * 990 + "}")),
+        ("240 repeated departments { name }", post("{ " + "departments { name } " * 240 + "}")),
+        ("depth 50 (__type ofType…)", post(deep_introspection(50))),
+        ("1,000 aliases", post("{ " + " ".join(f"a{i}: __typename" for i in range(1000)) + " }")),
+        ("300 aliases", post("{ " + " ".join(f"a{i}: __typename" for i in range(300)) + " }")),
+        ("1 MB document", post("{ departments { name } }" + " " * (1024 * 1024))),
+        ("1 MB chunked body", {"method": "POST", "content": chunks(1024 * 1024), "headers": JSON}),
+        ("100k tokens (200 KB)", post("{ " + "a " * 100_000 + "}")),
+        ("30k tokens (60 KB)", post("{ " + "a " * 30_000 + "}")),
+        ("variables 5000 deep", raw(deep_variables)),
+        ("body 42", raw(b"42")),
+        ("body \"str\"", raw(b'"str"')),
+        ("body null", raw(b"null")),
+        ("body [] (batch)", raw(b'[{"query": "{ __typename }"}]')),
+        ("body not UTF-8", raw(b'{"query": "{ departments { name \xff } }"}')),
+        ("text/plain body", raw(b'{"query": "{ __typename }"}', {"content-type": "text/plain"})),
+        ("GET 60 KB query string", {"method": "GET", "params": {"query": "{ " + "a " * 30_000 + "}"}}),
+        ("Int 2147483648 variable", post("query($n: Int) { serviceItems(first: $n) { totalCount } }",
+                                         {"n": 2147483648})),
+    ]
+
+
+def summary(response: httpx.Response) -> tuple[int, str]:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.status_code, f"(not JSON: {response.text[:30]!r})"
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not errors:
+        return response.status_code, "-"
+    extensions = errors[0].get("extensions") or {}
+    code = extensions.get("code") or errors[0]["message"][:28]
+    return response.status_code, code + (f" ({extensions['limit']})" if "limit" in extensions else "")
+
+
+def measure(http: httpx.Client, options: dict[str, object]) -> tuple[list[float], int, str]:
+    times = []
+    status, code = 0, ""
+    for attempt in range(REPEAT):
+        request = dict(options)
+        if "document" in request:
+            # A new text each time, as an attacker would send: no parser or validation cache helps.
+            document = f"# {time.time_ns()} {attempt}\n" + str(request.pop("document"))
+            request["content"] = json.dumps({"query": document, "variables": request.pop("variables")}).encode()
+        if "headers" not in request:
+            request["headers"] = {"accept": "application/graphql-response+json",
+                                  **({"content-type": "application/json"} if request["method"] == "POST" else {})}
+        if request["method"] == "POST" and not isinstance(request["content"], bytes):
+            request["content"] = chunks(1024 * 1024)  # a generator is spent after one request
+        started = time.perf_counter()
+        try:
+            response = http.request(request.pop("method"), "/graphql", **request)
+        except httpx.TransportError as error:  # the server (or uvicorn before it) dropped the connection
+            times.append((time.perf_counter() - started) * 1000)
+            status, code = 0, type(error).__name__
+            continue
+        times.append((time.perf_counter() - started) * 1000)
+        status, code = summary(response)
+    return times, status, code
+
+
+async def healthz_during(base: str, document: str) -> tuple[float, float]:
+    """The attack and /healthz at once: the worst /healthz time and the attack's own time."""
+    async with httpx.AsyncClient(base_url=base, timeout=TIMEOUT) as http:
+        async def attack() -> float:
+            started = time.perf_counter()
+            for attempt in range(5):
+                await http.post("/graphql", json={"query": f"# {attempt}\n{document}"},
+                                headers={"accept": "application/json"})
+            return (time.perf_counter() - started) * 1000 / 5
+
+        async def probe() -> float:
+            worst = 0.0
+            for _ in range(20):
+                started = time.perf_counter()
+                await http.get("/healthz")
+                worst = max(worst, (time.perf_counter() - started) * 1000)
+                await asyncio.sleep(0.005)
+            return worst
+
+        attack_ms, worst = await asyncio.gather(attack(), probe())
+    return worst, attack_ms
+
+
+def main() -> None:
+    data = Path(tempfile.mkdtemp(prefix="zsb-hostile-"))
+    port = free_port()
+    env = app_env(data_dir=data, database_url=f"sqlite://{data / 'bench.sqlite3'}", port=port)
+    run_cli(env, "migrate")
+    run_cli(env, "seed")
+    log_path = data / "server.log"
+    server = start_server(env, log_path)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        asyncio.run(wait_healthy(base, server, log_path=log_path))
+        rows = []
+        with httpx.Client(base_url=base, timeout=TIMEOUT) as http:
+            for name, options in cases():
+                times, status, code = measure(http, options)
+                rows.append((name, status, code, statistics.median(times), max(times)))
+        worst_health, attack_ms = asyncio.run(healthz_during(base, exponential_fragments(20)))
+    finally:
+        stop(server)
+    width = max(len(row[0]) for row in rows)
+    print(f"{'request':<{width}}  status  {'code (limit)':<34} median ms  worst ms")
+    for name, status, code, median, worst in rows:
+        print(f"{name:<{width}}  {status:>6}  {code:<34} {median:>9.1f}  {worst:>8.1f}")
+    print(f"/healthz worst while the exponential-fragment document ran: {worst_health:.1f} ms "
+          f"(the document itself, mean of 5: {attack_ms:.1f} ms)")
+    print(f"({REPEAT} requests each; {os.cpu_count()} CPUs; server log: {log_path})")
+
+
+if __name__ == "__main__":
+    main()
