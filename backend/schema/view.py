@@ -216,7 +216,7 @@ class GraphQLView(GraphQL[Context, None]):
             assert isinstance(data, dict)
             for key in ("variables", "extensions"):
                 if data[key]:
-                    data[key] = _decode_json(data[key], what=f"参数 {key}")
+                    data[key] = _decode_json(data[key], what=f"参数 {key} ")
                 else:
                     data[key] = None
         else:
@@ -231,7 +231,7 @@ class GraphQLView(GraphQL[Context, None]):
             kind = "null" if data is None else {bool: "boolean", int: "number", float: "number", str: "string"}[type(data)]
             raise _malformed("正文须是一个 JSON 对象，含 query 字段", f"JSON {kind}, not an object")
         for key, kind, label in (("query", str, "字符串"), ("operationName", str, "字符串"),
-                                 ("variables", dict, "JSON 对象"), ("extensions", dict, "JSON 对象")):
+                                 ("variables", dict, " JSON 对象"), ("extensions", dict, " JSON 对象")):
             if not isinstance(data.get(key), (kind, type(None))):
                 raise _malformed(f"{key} 须是{label}", f"{key} of the wrong type")
         return GraphQLRequestData(query=data.get("query"), variables=data.get("variables"),
