@@ -18,7 +18,7 @@ from strawberry.extensions.validation_cache import _get_validate_cache
 from backend.app import create_app
 from backend.schema.errors import DocumentRefused
 from backend.schema.limits import DocumentLimits, check_document
-from backend.settings import Settings
+from backend.settings import Settings, SettingsError, load_settings
 from tests.helpers import gql
 
 JSON = {"content-type": "application/json", "accept": "application/graphql-response+json"}
@@ -67,6 +67,17 @@ def limited_client(settings: Settings, app: Starlette, **limits: int) -> httpx.A
 
 
 # ---------------------------------------------------------------- part 1: document cost
+
+
+def test_the_limits_are_settings() -> None:
+    defaults = load_settings({})
+    assert (defaults.graphql_max_depth, defaults.graphql_max_aliases, defaults.graphql_max_tokens,
+            defaults.graphql_max_cost, defaults.graphql_max_fragment_spreads, defaults.graphql_max_repeated_fields,
+            defaults.graphql_max_request_bytes) == (15, 30, 1000, 1000, 100, 20, 65536)
+    chosen = load_settings({"GRAPHQL_MAX_DEPTH": "8", "GRAPHQL_MAX_COST": "300", "GRAPHQL_MAX_REQUEST_BYTES": "4096"})
+    assert (chosen.graphql_max_depth, chosen.graphql_max_cost, chosen.graphql_max_request_bytes) == (8, 300, 4096)
+    with pytest.raises(SettingsError, match="^GRAPHQL_MAX_REQUEST_BYTES must be between 1024 and 16777216, got 10$"):
+        load_settings({"GRAPHQL_MAX_REQUEST_BYTES": "10"})
 
 
 async def test_exponential_fragments_are_refused_without_validating(
