@@ -4,13 +4,15 @@ it would have caused; hostile ones are logged once on `backend.refused`, without
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 
 import httpx
 import pytest
+import websockets
 from graphql import get_introspection_query, parse
 from starlette.applications import Starlette
 from strawberry.extensions.validation_cache import _get_validate_cache
@@ -338,3 +340,28 @@ async def test_a_bad_datetime_variable_is_the_clients_error(client: httpx.AsyncC
     [error] = response.json()["errors"]
     assert error["extensions"] == {"code": "BAD_USER_INPUT"}
     assert error["message"].startswith("Variable '$i' has invalid value at .expiresAt: ")
+
+
+# ---------------------------------------------------------------- the same limits over graphql-transport-ws
+
+
+async def test_subscriptions_get_the_same_refusals(ws_url: str, token: Callable[..., str],
+                                                   refusals: pytest.LogCaptureFixture) -> None:
+    spreads = exponential(20).replace("query {", "subscription {", 1)
+    long = "subscription { " + "caseProgress { id } " * 300 + "}"  # 1,500 tokens
+    async with websockets.connect(ws_url, subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"token": token("citizen")}}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": spreads}}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 5)) == {"id": "1", "type": "error", "payload": [{
+            "message": "'anonymous' spreads fragments 2097151 times once expanded. Allowed: 100",
+            "extensions": refused("fragmentSpreads", 100)}]}
+        # graphql-transport-ws answers a document that does not parse by closing the socket.
+        await ws.send(json.dumps({"id": "2", "type": "subscribe", "payload": {"query": long}}))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 5)
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
+        4400, "Syntax Error: Document contains more than 1000 tokens. Parsing aborted.")
+    assert [r.getMessage().rsplit(": ", 1)[1] for r in refusal_lines(refusals)] == [
+        "limit=fragmentSpreads max=100", "limit=tokens max=1000"]

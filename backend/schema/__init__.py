@@ -5,14 +5,14 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
-from strawberry.extensions import DisableIntrospection, MaskErrors, MaxTokensLimiter, ParserCache
+from strawberry.extensions import DisableIntrospection, MaskErrors, MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
 
 from backend.resolvers import cases, catalog, identity
 from backend.resolvers import licenses as license_resolvers
 from backend.resolvers import notifications as inbox
 from backend.schema.errors import MASKED_MESSAGE, should_mask_error
-from backend.schema.extensions import GuardedValidationCache, PublicCacheHint
+from backend.schema.extensions import DocumentGuard, PublicCacheHint
 from backend.schema.limits import DocumentLimits
 from backend.schema.exception_handlers import EXCEPTION_HANDLERS
 from backend.schema.permissions import IsAuthenticated
@@ -159,8 +159,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     # exponential in fragment spreads. No rules are added, so the validation cache keeps hitting.
     limits = DocumentLimits.from_settings(settings)
     extensions = [
-        lambda: GuardedValidationCache(limits=limits, maxsize=512),  # first: it counts tokens before parsing
-        lambda: ParserCache(maxsize=512),
+        lambda: DocumentGuard(limits=limits, maxsize=512),  # the parser and validation caches
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         lambda: MaskErrors(should_mask_error=should_mask_error, error_message=MASKED_MESSAGE),
         PublicCacheHint,

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections.abc import Callable
+from functools import cache, lru_cache
 from typing import Iterator
 
-from graphql import FieldNode, OperationDefinitionNode
+from graphql import DocumentNode, FieldNode, GraphQLError, GraphQLSyntaxError, OperationDefinitionNode, parse
 from starlette.requests import HTTPConnection
 from strawberry.extensions import SchemaExtension, ValidationCache
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from backend.schema.errors import DocumentRefused, is_variable_error
-from backend.schema.limits import DocumentLimits, check_document, check_tokens
+from backend.schema.limits import DocumentLimits, check_document, known_within, remember_within
 from backend.schema.refusals import log_refused
 
 # Root fields whose answers are the same for everybody; a query made only of these may be
@@ -52,38 +53,49 @@ class PublicCacheHint(SchemaExtension):
             context.cache.public_max_age = context.settings.catalog_cache_seconds
 
 
-_ACCEPTED: dict[DocumentLimits, OrderedDict[str, None]] = {}
-
-
-class GuardedValidationCache(ValidationCache):
-    """The validation cache, with the document measured first (backend/schema/limits.py).
+class DocumentGuard(ValidationCache):
+    """The parser and validation caches, with the document measured in between
+    (backend/schema/limits.py).
 
     A document over a limit gets that one error and skips validation: the rules it would run
     (OverlappingFieldsCanBeMerged above all) are where such documents spend their seconds.
-    Validation and variable errors get an extensions.code here, so clients can tell them from
-    a masked failure; the view adds GRAPHQL_PARSE_FAILED to syntax errors.
+    Parse, validation and variable errors get an extensions.code here, so clients can tell them
+    from a masked failure.
     """
 
     def __init__(self, *, limits: DocumentLimits, maxsize: int) -> None:
         super().__init__(maxsize=maxsize)
         self.limits = limits
-        self.maxsize = maxsize
+        self.cached_parse = _parse_cache(maxsize)
 
     def on_parse(self) -> Iterator[None]:
-        # Listed before ParserCache, so this runs first.
         ctx = self.execution_context
-        if ctx.query is not None and not self._accepted(ctx.query):
+        if ctx.query is not None:
             try:
-                check_tokens(ctx.query, self.limits)
-            except DocumentRefused as refusal:
-                _log_document_refusal(ctx, refusal)
-                raise  # strawberry answers an exception raised while parsing as the request's error
+                ctx.graphql_document = self.cached_parse(ctx.query, **ctx.parse_options)
+            except GraphQLError:
+                # Left to strawberry, which parses it again where a syntax error is answered as
+                # the request's error; raised from an extension it is not, over WebSocket.
+                # Only documents that do not parse pay twice, within the token limit.
+                pass
         yield
+        for error in ctx.pre_execution_errors or ():
+            if isinstance(error, GraphQLSyntaxError):
+                self._mark_syntax_error(ctx, error)
+
+    def _mark_syntax_error(self, ctx: ExecutionContext, error: GraphQLSyntaxError) -> None:
+        if "tokens. Parsing aborted" not in error.message:
+            error.extensions = {"code": "GRAPHQL_PARSE_FAILED"}
+            return
+        # graphql-core's max_tokens (the HTTP view counts tokens before parsing)
+        refusal = DocumentRefused(error.message, limit="tokens", maximum=self.limits.max_tokens)
+        error.extensions = refusal.extensions
+        _log_document_refusal(ctx, refusal)
 
     def on_validate(self) -> Iterator[None]:
         ctx = self.execution_context
         assert ctx.graphql_document is not None
-        if ctx.query is None or not self._accepted(ctx.query):
+        if ctx.query is None or not known_within(ctx.query, self.limits):
             try:
                 check_document(ctx.graphql_document, self.limits)
             except DocumentRefused as refusal:
@@ -92,27 +104,11 @@ class GuardedValidationCache(ValidationCache):
                 yield
                 return
             if ctx.query is not None:
-                self._accept(ctx.query)
+                remember_within(ctx.query, self.limits)
         yield from super().on_validate()
         for error in ctx.pre_execution_errors or ():
             if not (error.extensions or {}).get("code"):
                 error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"}
-
-    # Texts already measured and found within the limits, so the app's own documents are
-    # measured once (~0.1 ms a request otherwise): a bounded LRU like the parser and validation
-    # caches beside it. Refused texts are never kept.
-    def _accepted(self, query: str) -> bool:
-        accepted = _ACCEPTED.get(self.limits)
-        if accepted is None or query not in accepted:
-            return False
-        accepted.move_to_end(query)
-        return True
-
-    def _accept(self, query: str) -> None:
-        accepted = _ACCEPTED.setdefault(self.limits, OrderedDict())
-        accepted[query] = None
-        if len(accepted) > self.maxsize:
-            accepted.popitem(last=False)
 
     def on_execute(self) -> Iterator[None]:
         yield
@@ -122,6 +118,12 @@ class GuardedValidationCache(ValidationCache):
         for error in result.errors:
             if is_variable_error(error) or (error.path is None and error.original_error is None):
                 error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
+
+
+@cache
+def _parse_cache(maxsize: int) -> Callable[..., DocumentNode]:
+    # One LRU for every request, as strawberry's ParserCache keeps (keyed by text and options).
+    return lru_cache(maxsize=maxsize)(parse)
 
 
 def _log_document_refusal(ctx: ExecutionContext, refusal: DocumentRefused) -> None:

@@ -27,7 +27,6 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError, StrawberryGraphQLError
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.http import GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema import BaseSchema
@@ -37,6 +36,8 @@ from strawberry.types.unset import UNSET, UnsetType
 from backend.auth.identity import Identity
 from backend.auth.bearer import AuthError, authenticate, bearer_token
 from backend.schema.context import Context
+from backend.schema.errors import DocumentRefused
+from backend.schema.limits import DocumentLimits, check_tokens
 from backend.schema.refusals import log_refused
 from backend.settings import Settings
 
@@ -54,9 +55,10 @@ class RequestRefused(Exception):
     """A request refused before any GraphQL work: too large or malformed."""
 
     def __init__(self, message: str, *, status: int = 400, kind: str = "malformed", code: str = "BAD_REQUEST",
-                 reason: str, size: int | None = None) -> None:
+                 reason: str, size: int | None = None, extensions: dict[str, object] | None = None) -> None:
         super().__init__(message)
-        self.message, self.status, self.kind, self.code, self.reason, self.size = message, status, kind, code, reason, size
+        self.message, self.status, self.kind, self.reason, self.size = message, status, kind, reason, size
+        self.extensions = extensions or {"code": code}
 
 
 def _malformed(message: str, reason: str) -> RequestRefused:
@@ -80,6 +82,7 @@ class GraphQLView(GraphQL[Context, None]):
             keep_alive_interval=15,
         )
         self.settings = settings
+        self.limits = DocumentLimits.from_settings(settings)
         self.identity = identity
         self.push_public_key = push_public_key
 
@@ -125,9 +128,6 @@ class GraphQLView(GraphQL[Context, None]):
         return UNSET
 
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
-        for error in result.errors or ():
-            if isinstance(error, GraphQLSyntaxError):
-                _mark_syntax_error(request, error, max_tokens=self.settings.graphql_max_tokens)
         data = await super().process_result(request, result)
         if result.errors and result.data is None and all(error.path is None for error in result.errors):
             request.state.graphql_request_error = True  # parse/validation error: nothing ran
@@ -152,7 +152,7 @@ class GraphQLView(GraphQL[Context, None]):
             size = refusal.size if refusal.size is not None else getattr(request.state, "body_size", None)
             log_refused(refusal.kind, request, size=size, reason=refusal.reason)
             response = JSONResponse(
-                {"errors": [{"message": refusal.message, "extensions": {"code": refusal.code}}]},
+                {"errors": [{"message": refusal.message, "extensions": refusal.extensions}]},
                 status_code=refusal.status, headers={"cache-control": "no-store"},
             )
         except AuthError as error:
@@ -234,6 +234,12 @@ class GraphQLView(GraphQL[Context, None]):
                                  ("variables", dict, " JSON 对象"), ("extensions", dict, " JSON 对象")):
             if not isinstance(data.get(key), (kind, type(None))):
                 raise _malformed(f"{key} 须是{label}", f"{key} of the wrong type")
+        if isinstance(data.get("query"), str):
+            try:
+                check_tokens(data["query"], self.limits)
+            except DocumentRefused as refusal:
+                raise RequestRefused(refusal.message, kind="too_costly", reason=f"limit=tokens max={self.limits.max_tokens}",
+                                     extensions=refusal.extensions) from None
         return GraphQLRequestData(query=data.get("query"), variables=data.get("variables"),
                                   operation_name=data.get("operationName"), extensions=data.get("extensions"),
                                   protocol=transport.protocol if transport else "http")
@@ -280,15 +286,6 @@ def _decode_json(raw: bytes | str, *, what: str) -> object:
         raise _malformed(f"{what}不是有效的 JSON", "not JSON") from None
     except RecursionError:
         raise _malformed(f"{what}的 JSON 嵌套过深", "JSON nested too deeply") from None
-
-
-def _mark_syntax_error(request: Request, error: GraphQLError, *, max_tokens: int) -> None:
-    if "tokens. Parsing aborted" in error.message:  # graphql-core's max_tokens refusal
-        error.extensions = {"code": "QUERY_TOO_COMPLEX", "limit": "tokens", "max": max_tokens}
-        size = getattr(request.state, "body_size", None) or len(request.scope.get("query_string", b""))
-        log_refused("too_costly", request, size=size, reason=f"limit=tokens max={max_tokens}")
-    else:
-        error.extensions = {"code": "GRAPHQL_PARSE_FAILED"}
 
 
 def _if_none_match(request: Request) -> set[str]:
