@@ -7,8 +7,9 @@ document is measured here first, in time linear in its size: each fragment is me
 and its figures reused at every spread. A document over a limit is refused with one error
 and never reaches the other validation rules.
 
-Before that, the tokens are counted with a regular expression, so a document over the token
-limit is refused without being parsed.
+Before that, the HTTP view counts the tokens with a regular expression (check_tokens), so a
+document over the token limit is refused without being parsed; over WebSocket graphql-core's
+parser stops at the same limit.
 
 Figures, per operation and per fragment definition (both are validated):
 - depth: nested selection sets below the root field, introspection fields included
@@ -52,8 +53,9 @@ class DocumentLimits:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DocumentLimits:
-        return cls(max_tokens=settings.graphql_max_tokens, max_depth=settings.graphql_max_depth, max_aliases=settings.graphql_max_aliases,
-                   max_cost=settings.graphql_max_cost, max_fragment_spreads=settings.graphql_max_fragment_spreads,
+        return cls(max_tokens=settings.graphql_max_tokens, max_depth=settings.graphql_max_depth,
+                   max_aliases=settings.graphql_max_aliases, max_cost=settings.graphql_max_cost,
+                   max_fragment_spreads=settings.graphql_max_fragment_spreads,
                    max_repeated_fields=settings.graphql_max_repeated_fields)
 
 

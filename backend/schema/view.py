@@ -210,15 +210,13 @@ class GraphQLView(GraphQL[Context, None]):
         # strawberry's own parser answers 500 for a body that is not an object (42, null),
         # not UTF-8 or nested deeper than the JSON decoder's recursion limit.
         transport = self._get_stream_transport_from_headers(request.headers)
+        data: object
         if request.method == "GET":
             params = request.query_params
-            data: object = {key: params.get(key) for key in ("query", "operationName", "variables", "extensions")}
-            assert isinstance(data, dict)
-            for key in ("variables", "extensions"):
-                if data[key]:
-                    data[key] = _decode_json(data[key], what=f"参数 {key} ")
-                else:
-                    data[key] = None
+            data = {"query": params.get("query"), "operationName": params.get("operationName")} | {
+                key: _decode_json(params[key], what=f"参数 {key} ") if params.get(key) else None
+                for key in ("variables", "extensions")
+            }
         else:
             content_type, _ = parse_content_type(request.content_type or "")
             if content_type != "application/json":
@@ -228,8 +226,8 @@ class GraphQLView(GraphQL[Context, None]):
         if isinstance(data, list):
             raise _malformed("不支持批量请求，正文须是一个 JSON 对象", "batch (JSON array)")
         if not isinstance(data, dict):
-            kind = "null" if data is None else {bool: "boolean", int: "number", float: "number", str: "string"}[type(data)]
-            raise _malformed("正文须是一个 JSON 对象，含 query 字段", f"JSON {kind}, not an object")
+            found = "null" if data is None else {bool: "boolean", int: "number", float: "number"}.get(type(data), "string")
+            raise _malformed("正文须是一个 JSON 对象，含 query 字段", f"JSON {found}, not an object")
         for key, kind, label in (("query", str, "字符串"), ("operationName", str, "字符串"),
                                  ("variables", dict, " JSON 对象"), ("extensions", dict, " JSON 对象")):
             if not isinstance(data.get(key), (kind, type(None))):
@@ -238,8 +236,8 @@ class GraphQLView(GraphQL[Context, None]):
             try:
                 check_tokens(data["query"], self.limits)
             except DocumentRefused as refusal:
-                raise RequestRefused(refusal.message, kind="too_costly", reason=f"limit=tokens max={self.limits.max_tokens}",
-                                     extensions=refusal.extensions) from None
+                raise RequestRefused(refusal.message, kind="too_costly", extensions=refusal.extensions,
+                                     reason=f"limit=tokens max={self.limits.max_tokens}") from None
         return GraphQLRequestData(query=data.get("query"), variables=data.get("variables"),
                                   operation_name=data.get("operationName"), extensions=data.get("extensions"),
                                   protocol=transport.protocol if transport else "http")
