@@ -6,20 +6,23 @@
 One development server (`python -m backend serve`, one uvicorn worker) on 127.0.0.1, a fresh
 SQLite database, each request sent BENCH_REPEAT times one after the other over one keep-alive
 connection; the table shows the status, the error's extensions.code and the median and worst
-wall time as the client saw it. A plain catalog query is the yardstick. After the table, the
-worst /healthz time measured while the exponential-fragment document was being sent.
+wall time as the client saw it. Then the same requests against the ASGI app in this process,
+for the median CPU time each costs (less disturbed by other load than wall time). A plain
+catalog query is the yardstick. After the table, the worst /healthz time measured while the
+exponential-fragment document was being sent.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -59,6 +62,7 @@ def chunks(total: int, size: int = 16 * 1024) -> Iterator[bytes]:
 
 
 JSON = {"content-type": "application/json", "accept": "application/graphql-response+json"}
+CHUNKED = "chunked"  # stands for a 1 MB body sent without Content-Length
 
 
 def cases() -> list[tuple[str, dict[str, object]]]:
@@ -79,7 +83,7 @@ def cases() -> list[tuple[str, dict[str, object]]]:
         ("1,000 aliases", post("{ " + " ".join(f"a{i}: __typename" for i in range(1000)) + " }")),
         ("300 aliases", post("{ " + " ".join(f"a{i}: __typename" for i in range(300)) + " }")),
         ("1 MB document", post("{ departments { name } }" + " " * (1024 * 1024))),
-        ("1 MB chunked body", {"method": "POST", "content": chunks(1024 * 1024), "headers": JSON}),
+        ("1 MB chunked body", {"method": "POST", "content": CHUNKED, "headers": JSON}),
         ("100k tokens (200 KB)", post("{ " + "a " * 100_000 + "}")),
         ("30k tokens (60 KB)", post("{ " + "a " * 30_000 + "}")),
         ("variables 5000 deep", raw(deep_variables)),
@@ -108,22 +112,28 @@ def summary(response: httpx.Response) -> tuple[int, str]:
     return response.status_code, code + (f" ({extensions['limit']})" if "limit" in extensions else "")
 
 
+def build(options: dict[str, object], attempt: int, body: Callable[[], object]) -> dict[str, object]:
+    """One request's arguments for httpx; `body` makes a fresh chunked body (one is spent per request)."""
+    request = dict(options)
+    if "document" in request:
+        # A new text each time, as an attacker would send, its nodes at new positions: neither the
+        # parser cache nor the validation cache helps. The yardstick is sent as is, as the PWA does.
+        fresh = "#" * (attempt + 1) + "\n" if request.pop("fresh", True) else ""
+        document = fresh + str(request.pop("document"))
+        request["content"] = json.dumps({"query": document, "variables": request.pop("variables")}).encode()
+    if "headers" not in request:
+        request["headers"] = {"accept": "application/graphql-response+json",
+                              **({"content-type": "application/json"} if request["method"] == "POST" else {})}
+    if request.get("content") == CHUNKED:
+        request["content"] = body()
+    return request
+
+
 def measure(http: httpx.Client, options: dict[str, object]) -> tuple[list[float], int, str]:
     times = []
     status, code = 0, ""
     for attempt in range(REPEAT):
-        request = dict(options)
-        if "document" in request:
-            # A new text each time, as an attacker would send, its nodes at new positions: neither the
-            # parser cache nor the validation cache helps. The yardstick is sent as is, as the PWA does.
-            fresh = "#" * (attempt + 1) + "\n" if request.pop("fresh", True) else ""
-            document = fresh + str(request.pop("document"))
-            request["content"] = json.dumps({"query": document, "variables": request.pop("variables")}).encode()
-        if "headers" not in request:
-            request["headers"] = {"accept": "application/graphql-response+json",
-                                  **({"content-type": "application/json"} if request["method"] == "POST" else {})}
-        if request["method"] == "POST" and not isinstance(request["content"], bytes):
-            request["content"] = chunks(1024 * 1024)  # a generator is spent after one request
+        request = build(options, attempt, lambda: chunks(1024 * 1024))
         started = time.perf_counter()
         try:
             response = http.request(request.pop("method"), "/graphql", **request)
@@ -134,6 +144,35 @@ def measure(http: httpx.Client, options: dict[str, object]) -> tuple[list[float]
         times.append((time.perf_counter() - started) * 1000)
         status, code = summary(response)
     return times, status, code
+
+
+async def cpu_in_process(env: dict[str, str]) -> dict[str, float]:
+    """The same requests against the ASGI app in this process: median CPU time of this thread per
+    request (the app's work plus httpx's in-process transport), which the other processes on the
+    machine disturb far less than wall time."""
+    from backend.app import create_app
+    from backend.settings import load_settings
+
+    logging.getLogger("backend").addHandler(logging.NullHandler())  # the refusal lines: not here
+
+    async def async_chunks() -> AsyncIterator[bytes]:
+        for chunk in chunks(1024 * 1024):
+            yield chunk
+
+    app = create_app(load_settings(env))
+    medians = {}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000), raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+            for name, options in cases():
+                cpu = []
+                for attempt in range(REPEAT):
+                    request = build(options, attempt, async_chunks)
+                    started = time.thread_time()
+                    await http.request(request.pop("method"), "/graphql", **request)
+                    cpu.append((time.thread_time() - started) * 1000)
+                medians[name] = statistics.median(cpu)
+    return medians
 
 
 async def healthz_during(base: str) -> tuple[float, float]:
@@ -152,7 +191,10 @@ async def healthz_during(base: str) -> tuple[float, float]:
             worst = 0.0
             for _ in range(40):
                 started = time.perf_counter()
-                await http.get("/healthz")
+                try:
+                    await http.get("/healthz")
+                except httpx.TimeoutException:
+                    return TIMEOUT * 1000  # no answer within the client's timeout
                 worst = max(worst, (time.perf_counter() - started) * 1000)
                 await asyncio.sleep(0.005)
             return worst
@@ -180,10 +222,11 @@ def main() -> None:
         worst_health, attack_ms = asyncio.run(healthz_during(base))
     finally:
         stop(server)
+    cpu = asyncio.run(cpu_in_process(env))
     width = max(len(row[0]) for row in rows)
-    print(f"{'request':<{width}}  status  {'code (limit)':<34} median ms  worst ms")
+    print(f"{'request':<{width}}  status  {'code (limit)':<36} median ms  worst ms  CPU ms in-process")
     for name, status, code, median, worst in rows:
-        print(f"{name:<{width}}  {status:>6}  {code:<34} {median:>9.1f}  {worst:>8.1f}")
+        print(f"{name:<{width}}  {status:>6}  {code:<36} {median:>9.1f}  {worst:>8.1f}  {cpu[name]:>17.2f}")
     print(f"/healthz worst while the exponential-fragment document ran: {worst_health:.1f} ms "
           f"(the document itself, mean of 5: {attack_ms:.1f} ms)")
     print(f"({REPEAT} requests each; {os.cpu_count()} CPUs; server log: {log_path})")
