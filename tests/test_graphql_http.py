@@ -56,7 +56,8 @@ async def test_unknown_field_is_400(client: httpx.AsyncClient) -> None:
 async def test_body_that_is_not_json_is_400_in_graphql_error_shape(client: httpx.AsyncClient) -> None:
     response = await client.post("/graphql", content=b"{bad", headers={"content-type": "application/json"})
     assert response.status_code == 400
-    assert response.json()["errors"][0]["message"] == "请求格式不正确"
+    assert response.json()["errors"][0] == {"message": "请求格式不正确：正文不是有效的 JSON",
+                                            "extensions": {"code": "BAD_REQUEST"}}
 
 
 async def test_depth_limit(settings: Settings, app: Starlette) -> None:

@@ -5,23 +5,15 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import DisableIntrospection, MaskErrors, MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
 
 from backend.resolvers import cases, catalog, identity
 from backend.resolvers import licenses as license_resolvers
 from backend.resolvers import notifications as inbox
 from backend.schema.errors import MASKED_MESSAGE, should_mask_error
-from backend.schema.extensions import PublicCacheHint
+from backend.schema.extensions import DocumentGuard, PublicCacheHint
+from backend.schema.limits import DocumentLimits
 from backend.schema.exception_handlers import EXCEPTION_HANDLERS
 from backend.schema.permissions import IsAuthenticated
 from backend.schema.ratelimit import RateLimitMutations
@@ -163,17 +155,12 @@ class Schema(strawberry.Schema):
 def build_schema(settings: Settings) -> strawberry.Schema:
     # Extensions are factories: each request gets fresh instances. The parser and
     # validation caches are module-level LRUs shared across those instances.
-    # The depth and alias limiters create a new rule class in every constructor, and the
-    # validation cache is keyed by the rule classes, so built per request they would make
-    # every request miss the cache (5x slower). Their rules are built once, here.
-    limit_rules = [
-        *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
-    ]
+    # Depth, aliases, cost, fragment spreads and repeated fields are measured before validation
+    # (backend/schema/limits.py), in linear time; strawberry's depth and alias limiters are
+    # exponential in fragment spreads. No rules are added, so the validation cache keeps hitting.
+    limits = DocumentLimits.from_settings(settings)
     extensions = [
-        lambda: ParserCache(maxsize=512),
-        lambda: AddValidationRules(limit_rules),
-        lambda: ValidationCache(maxsize=512),
+        lambda: DocumentGuard(limits=limits, maxsize=512),  # the parser and validation caches
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         lambda: MaskErrors(should_mask_error=should_mask_error, error_message=MASKED_MESSAGE),
         PublicCacheHint,

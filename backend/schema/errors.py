@@ -26,9 +26,26 @@ def from_domain(error: DomainError) -> UserFacingError:
     )
 
 
+class DocumentRefused(GraphQLError):
+    """A document over one of the limits of backend/schema/limits.py: refused before validation."""
+
+    def __init__(self, message: str, *, limit: str, maximum: int) -> None:
+        super().__init__(message, extensions={"code": "QUERY_TOO_COMPLEX", "limit": limit, "max": maximum})
+        self.limit = limit
+
+
+def is_variable_error(error: GraphQLError) -> bool:
+    """A variable value that does not coerce to its type (Int out of range, unknown enum value,
+    missing input field…): the client's mistake, reported before anything runs. graphql-core
+    wraps the scalar's or input type's own GraphQLError; a resolver's error always has a path."""
+    return error.path is None and isinstance(error.original_error, GraphQLError)
+
+
 def should_mask_error(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None:  # validation and parse errors: about the document, safe to show
+        return False
+    if is_variable_error(error):
         return False
     # Permission denials (strawberry raises them as StrawberryGraphQLError) are meant for people.
     return not isinstance(original, (UserFacingError, StrawberryGraphQLError))

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache, lru_cache
 from typing import Iterator
 
-from graphql import FieldNode, OperationDefinitionNode
-from strawberry.extensions import SchemaExtension
+from graphql import DocumentNode, FieldNode, GraphQLError, GraphQLSyntaxError, OperationDefinitionNode, parse
+from starlette.requests import HTTPConnection
+from strawberry.extensions import SchemaExtension, ValidationCache
+from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
+
+from backend.schema.errors import DocumentRefused, is_variable_error
+from backend.schema.limits import DocumentLimits, check_document, known_within, remember_within
+from backend.schema.refusals import log_refused
 
 # Root fields whose answers are the same for everybody; a query made only of these may be
 # cached by the browser and by proxies.
@@ -43,3 +51,86 @@ class PublicCacheHint(SchemaExtension):
         if names is not None and names <= PUBLIC_ROOT_FIELDS:
             context = ctx.context
             context.cache.public_max_age = context.settings.catalog_cache_seconds
+
+
+class DocumentGuard(ValidationCache):
+    """The parser and validation caches, with the document measured in between
+    (backend/schema/limits.py).
+
+    A document over a limit gets that one error and skips validation: the rules it would run
+    (OverlappingFieldsCanBeMerged above all) are where such documents spend their seconds.
+    Parse, validation and variable errors get an extensions.code here, so clients can tell them
+    from a masked failure.
+    """
+
+    def __init__(self, *, limits: DocumentLimits, maxsize: int) -> None:
+        super().__init__(maxsize=maxsize)
+        self.limits = limits
+        self.cached_parse = _parse_cache(maxsize)
+
+    def on_parse(self) -> Iterator[None]:
+        ctx = self.execution_context
+        if ctx.query is not None:
+            try:
+                ctx.graphql_document = self.cached_parse(ctx.query, **ctx.parse_options)
+            except GraphQLError:
+                # Left to strawberry, which parses it again where a syntax error is answered as
+                # the request's error; raised from an extension it is not, over WebSocket.
+                # Only documents that do not parse pay twice, within the token limit.
+                pass
+        yield
+        for error in ctx.pre_execution_errors or ():
+            if isinstance(error, GraphQLSyntaxError):
+                self._mark_syntax_error(ctx, error)
+
+    def _mark_syntax_error(self, ctx: ExecutionContext, error: GraphQLSyntaxError) -> None:
+        if "tokens. Parsing aborted" not in error.message:
+            error.extensions = {"code": "GRAPHQL_PARSE_FAILED"}
+            return
+        # graphql-core's max_tokens (the HTTP view counts tokens before parsing)
+        refusal = DocumentRefused(error.message, limit="tokens", maximum=self.limits.max_tokens)
+        error.extensions = refusal.extensions
+        _log_document_refusal(ctx, refusal)
+
+    def on_validate(self) -> Iterator[None]:
+        ctx = self.execution_context
+        assert ctx.graphql_document is not None
+        if ctx.query is None or not known_within(ctx.query, self.limits):
+            try:
+                check_document(ctx.graphql_document, self.limits)
+            except DocumentRefused as refusal:
+                ctx.pre_execution_errors = [refusal]
+                _log_document_refusal(ctx, refusal)
+                yield
+                return
+            if ctx.query is not None:
+                remember_within(ctx.query, self.limits)
+        yield from super().on_validate()
+        for error in ctx.pre_execution_errors or ():
+            if not (error.extensions or {}).get("code"):
+                error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"}
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or result.data is not None or not result.errors:
+            return
+        for error in result.errors:
+            if (error.extensions or {}).get("code"):
+                continue  # already says what it is (RATE_LIMITED from the limiter, say)
+            if is_variable_error(error) or (error.path is None and error.original_error is None):
+                error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
+
+
+@cache
+def _parse_cache(maxsize: int) -> Callable[..., DocumentNode]:
+    # One LRU for every request, as strawberry's ParserCache keeps (keyed by text and options).
+    return lru_cache(maxsize=maxsize)(parse)
+
+
+def _log_document_refusal(ctx: ExecutionContext, refusal: DocumentRefused) -> None:
+    connection = getattr(ctx.context, "request", None)
+    if isinstance(connection, HTTPConnection):
+        kind = "too_deep" if refusal.limit == "depth" else "too_costly"
+        log_refused(kind, connection, size=len((ctx.query or "").encode()),
+                    reason=f"limit={refusal.limit} max={refusal.extensions['max']}")

@@ -5,6 +5,11 @@
 - A successful query that reads only public catalog fields, made without credentials,
   carries `Cache-Control: public` and an ETag; a GET with a matching If-None-Match gets 304.
 - Body-level HTTP errors answer in GraphQL's JSON error shape, never as a plain-text trace.
+- A body (or GET query string) over GRAPHQL_MAX_REQUEST_BYTES is refused before it is read in
+  full: by its Content-Length, or while counting a chunked body. A body that is not UTF-8, not
+  JSON, nested too deeply, not an object, or whose fields have the wrong types is refused with a
+  400 naming the problem; the wrong content type with a 415. Each such refusal is logged once
+  on `backend.refused` (backend/schema/refusals.py).
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError, StrawberryGraphQLError
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from strawberry.http import GraphQLRequestData
+from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema import BaseSchema
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
@@ -29,6 +36,9 @@ from strawberry.types.unset import UNSET, UnsetType
 from backend.auth.identity import Identity
 from backend.auth.bearer import AuthError, authenticate, bearer_token
 from backend.schema.context import Context
+from backend.schema.errors import DocumentRefused
+from backend.schema.limits import DocumentLimits, check_tokens
+from backend.schema.refusals import log_refused
 from backend.settings import Settings
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -39,6 +49,20 @@ _HTTP_ERROR_MESSAGES = {
     405: "不支持该请求方式：查询可用 GET 或 POST，变更只能用 POST",
     415: "不支持的内容类型，请使用 application/json",
 }
+
+
+class RequestRefused(Exception):
+    """A request refused before any GraphQL work: too large or malformed."""
+
+    def __init__(self, message: str, *, status: int = 400, kind: str = "malformed", code: str = "BAD_REQUEST",
+                 reason: str, size: int | None = None, extensions: dict[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.message, self.status, self.kind, self.reason, self.size = message, status, kind, reason, size
+        self.extensions = extensions or {"code": code}
+
+
+def _malformed(message: str, reason: str) -> RequestRefused:
+    return RequestRefused(f"请求格式不正确：{message}", reason=reason)
 
 
 def _wants_graphql_response_json(request: Request) -> bool:
@@ -58,6 +82,7 @@ class GraphQLView(GraphQL[Context, None]):
             keep_alive_interval=15,
         )
         self.settings = settings
+        self.limits = DocumentLimits.from_settings(settings)
         self.identity = identity
         self.push_public_key = push_public_key
 
@@ -121,7 +146,15 @@ class GraphQLView(GraphQL[Context, None]):
             return
         request = Request(scope=scope, receive=receive)
         try:
+            await self._read_within_limit(request)
             response = await self.run(request)
+        except RequestRefused as refusal:
+            size = refusal.size if refusal.size is not None else getattr(request.state, "body_size", None)
+            log_refused(refusal.kind, request, size=size, reason=refusal.reason)
+            response = JSONResponse(
+                {"errors": [{"message": refusal.message, "extensions": refusal.extensions}]},
+                status_code=refusal.status, headers={"cache-control": "no-store"},
+            )
         except AuthError as error:
             response = JSONResponse(
                 {"errors": [{"message": error.message,
@@ -142,6 +175,72 @@ class GraphQLView(GraphQL[Context, None]):
             if not isinstance(response, StreamingResponse):
                 response = self._finish(request, response)
         await response(scope, receive, send)
+
+    async def _read_within_limit(self, request: Request) -> None:
+        """Read a POST body into the request, refusing it as soon as it is known to be too large."""
+        limit = self.settings.graphql_max_request_bytes
+        if request.method == "GET":
+            size = len(request.scope.get("query_string", b""))
+            if size > limit:
+                raise RequestRefused(f"请求地址过长：查询参数不能超过 {limit} 字节，较大的请求请用 POST",
+                                     status=414, kind="too_large", code="REQUEST_TOO_LARGE",
+                                     reason=f"query string over {limit} bytes", size=size)
+            return
+        if request.method != "POST":
+            return
+        too_large = f"请求过大：不能超过 {limit} 字节"
+        declared = request.headers.get("content-length")
+        if declared is not None:
+            if not declared.isascii() or not declared.isdigit():
+                raise _malformed("Content-Length 无效", "invalid Content-Length")
+            if int(declared) > limit:
+                raise RequestRefused(too_large, status=413, kind="too_large", code="REQUEST_TOO_LARGE",
+                                     reason=f"Content-Length over {limit} bytes", size=int(declared))
+        chunks, size = [], 0
+        async for chunk in request.stream():  # chunked bodies declare no length: count them
+            size += len(chunk)
+            if size > limit:
+                raise RequestRefused(too_large, status=413, kind="too_large", code="REQUEST_TOO_LARGE",
+                                     reason=f"body over {limit} bytes", size=size)
+            chunks.append(chunk)
+        request._body = b"".join(chunks)  # what Request.body() returns from now on
+        request.state.body_size = size
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
+        # strawberry's own parser answers 500 for a body that is not an object (42, null),
+        # not UTF-8 or nested deeper than the JSON decoder's recursion limit.
+        transport = self._get_stream_transport_from_headers(request.headers)
+        data: object
+        if request.method == "GET":
+            params = request.query_params
+            data = {"query": params.get("query"), "operationName": params.get("operationName")} | {
+                key: _decode_json(params[key], what=f"参数 {key} ") if params.get(key) else None
+                for key in ("variables", "extensions")
+            }
+        else:
+            content_type, _ = parse_content_type(request.content_type or "")
+            if content_type != "application/json":
+                raise RequestRefused(_HTTP_ERROR_MESSAGES[415], status=415, code="UNSUPPORTED_MEDIA_TYPE",
+                                     reason=f"content type {content_type[:40] or 'missing'}")
+            data = _decode_json(await request.get_body(), what="正文")
+        if isinstance(data, list):
+            raise _malformed("不支持批量请求，正文须是一个 JSON 对象", "batch (JSON array)")
+        if not isinstance(data, dict):
+            found = "null" if data is None else {bool: "boolean", int: "number", float: "number"}.get(type(data), "string")
+            raise _malformed("正文须是一个 JSON 对象，含 query 字段", f"JSON {found}, not an object")
+        for key, kind, label in (("query", str, "字符串"), ("operationName", str, "字符串"),
+                                 ("variables", dict, " JSON 对象"), ("extensions", dict, " JSON 对象")):
+            if not isinstance(data.get(key), (kind, type(None))):
+                raise _malformed(f"{key} 须是{label}", f"{key} of the wrong type")
+        if isinstance(data.get("query"), str):
+            try:
+                check_tokens(data["query"], self.limits)
+            except DocumentRefused as refusal:
+                raise RequestRefused(refusal.message, kind="too_costly", extensions=refusal.extensions,
+                                     reason=f"limit=tokens max={self.limits.max_tokens}") from None
+        return GraphQLRequestData(query=data.get("query"), variables=data.get("variables"),
+                                  operation_name=data.get("operationName"), extensions=data.get("extensions"),
+                                  protocol=transport.protocol if transport else "http")
 
     def _finish(self, request: Request, response: Response) -> Response:
         if response.media_type not in (None, "application/json"):
@@ -171,6 +270,20 @@ async def _close_expired(websocket: WebSocket) -> None:
         await websocket.close(code=4401, reason="Token expired")
     except RuntimeError:
         pass  # already closed
+
+
+def _decode_json(raw: bytes | str, *, what: str) -> object:
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _malformed(f"{what}不是 UTF-8 编码", "not UTF-8") from None
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        raise _malformed(f"{what}不是有效的 JSON", "not JSON") from None
+    except RecursionError:
+        raise _malformed(f"{what}的 JSON 嵌套过深", "JSON nested too deeply") from None
 
 
 def _if_none_match(request: Request) -> set[str]:
