@@ -30,6 +30,7 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from strawberry.http import GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema import BaseSchema
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
@@ -72,7 +73,36 @@ def _wants_graphql_response_json(request: Request) -> bool:
     return GRAPHQL_RESPONSE_JSON in accept
 
 
+class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws with the subscribe payload checked before strawberry reads it: the
+    protocol says an invalid message closes the socket with 4400, and so it does here instead of
+    failing inside execution (a list for `variables` used to be an unexpected error)."""
+
+    async def handle_subscribe(self, message: Any) -> None:
+        problem = _subscribe_problem(message)
+        if problem is not None:
+            await self.websocket.close(code=4400, reason=problem)
+            return
+        await super().handle_subscribe(message)
+
+
+def _subscribe_problem(message: Any) -> str | None:
+    if not isinstance(message.get("id"), str):
+        return "subscribe needs a string id"
+    payload = message.get("payload")
+    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+        return "subscribe payload needs a query string"
+    for key in ("variables", "extensions"):
+        if payload.get(key) is not None and not isinstance(payload[key], dict):
+            return f"subscribe payload {key} must be an object"
+    if payload.get("operationName") is not None and not isinstance(payload["operationName"], str):
+        return "subscribe payload operationName must be a string"
+    return None
+
+
 class GraphQLView(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = TransportWSHandler
+
     def __init__(self, schema: BaseSchema, *, settings: Settings, identity: Identity, push_public_key: str) -> None:
         super().__init__(
             schema,
@@ -87,8 +117,14 @@ class GraphQLView(GraphQL[Context, None]):
         self.push_public_key = push_public_key
 
     def encode_json(self, data: object) -> str:
-        # UTF-8 as is: Chinese text takes 3 bytes instead of a 6-byte \u escape.
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        # UTF-8 as is: Chinese text takes 3 bytes instead of a 6-byte \u escape; escaped only when
+        # the answer holds text UTF-8 cannot carry (a lone surrogate echoed from the request).
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return json.dumps(data, separators=(",", ":"))
+        return text
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         state = request.app.state
