@@ -7,6 +7,7 @@ import logging
 from typing import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -29,6 +30,11 @@ from notifications.vapid import application_server_key
 from notifications.worker import Worker
 
 log = logging.getLogger("backend.app")
+
+# GraphQL answers larger than this are gzipped when the browser accepts it (a catalog page is
+# ~10 KB of JSON, ~2 KB gzipped); smaller ones are not worth the CPU. Static files come
+# precompressed (backend/static.py); the websocket is never touched.
+API_GZIP_MIN_BYTES = 1024
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -101,7 +107,7 @@ def create_app(settings: Settings | None = None, *, identity: Identity | None = 
     # The view takes both HTTP and the websocket upgrade used by subscriptions.
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
-        Route("/graphql", graphql),
+        Route("/graphql", GZipMiddleware(graphql, minimum_size=API_GZIP_MIN_BYTES)),
         WebSocketRoute("/graphql", graphql),
         Route("/.well-known/jwks.json", app_jwks, methods=["GET"]),
         Route("/auth/config", auth_config, methods=["GET"]),
