@@ -5,12 +5,46 @@ import { VantResolver } from '@vant/auto-import-resolver'
 import { VitePWA } from 'vite-plugin-pwa'
 
 const THEME_COLOR = '#1b5fc1'
+
+// The first visit precaches the shell and 首页 only: the entry chunk with everything it
+// imports, and the home screen's chunk with its imports and CSS. Every other screen's chunks
+// are cached when first used (runtime cache in src/sw.js). Filled in by generateBundle,
+// read by the precache manifest transform that runs after it.
+const PRECACHE_ROUTE_MODULES = ['src/views/HomeView.vue']
+const precachePlan = new Set()
+
+function planPrecache() {
+  return {
+    name: 'zsb-precache-plan',
+    apply: 'build',
+    generateBundle(_options, bundle) {
+      precachePlan.clear()
+      const chunks = Object.values(bundle).filter((c) => c.type === 'chunk')
+      const byFile = new Map(chunks.map((c) => [c.fileName, c]))
+      const add = (chunk) => {
+        if (!chunk || precachePlan.has(chunk.fileName)) return
+        precachePlan.add(chunk.fileName)
+        chunk.viteMetadata?.importedCss?.forEach((css) => precachePlan.add(css))
+        chunk.imports.forEach((file) => add(byFile.get(file)))
+      }
+      chunks.filter((c) => c.isEntry).forEach(add)
+      chunks.filter((c) => PRECACHE_ROUTE_MODULES.some((m) => c.facadeModuleId?.endsWith(m))).forEach(add)
+      if (precachePlan.size < 2) this.error('precache plan: the entry or the home screen chunk was not found')
+    },
+  }
+}
+
+const onlyPlannedAssets = (entries) => ({
+  manifest: entries.filter((e) => !e.url.startsWith('assets/') || precachePlan.has(e.url)),
+  warnings: [],
+})
 // `npm run dev` proxies the API to the backend (BACKEND_URL=http://127.0.0.1:8001 to change it).
 const BACKEND_URL = process.env.BACKEND_URL || 'http://127.0.0.1:8000'
 
 export default defineConfig({
   plugins: [
     vue(),
+    planPrecache(),
     // Vant components are imported on demand (no global app.use(Vant)).
     Components({ resolvers: [VantResolver()], dts: false }),
     VitePWA({
@@ -23,7 +57,8 @@ export default defineConfig({
       injectRegister: false,
       scope: '/',
       base: '/',
-      includeAssets: ['favicon.svg', 'icons/apple-touch-icon.png'],
+      includeAssets: [],
+      includeManifestIcons: false, // installing fetches them; a first visit need not
       manifest: {
         id: '/',
         name: '掌上办 · 西安政务服务',
@@ -47,7 +82,10 @@ export default defineConfig({
       injectManifest: {
         // A classic (non-module) worker script: registers everywhere service workers exist.
         rollupFormat: 'iife',
-        globPatterns: ['**/*.{js,css,html,svg,png,ico,webmanifest,woff2}'],
+        // The shell (index.html, manifest, favicon, the icon notifications show) and the planned
+        // assets; install icons are fetched by the browser itself when it installs the app.
+        globPatterns: ['index.html', 'manifest.webmanifest', 'favicon.svg', 'icons/icon-192.png', 'assets/*.{js,css}'],
+        manifestTransforms: [onlyPlannedAssets],
         maximumFileSizeToCacheInBytes: 3 * 1024 * 1024,
       },
       devOptions: { enabled: false },

@@ -9,8 +9,9 @@ from typing import Any
 import httpx
 
 from backend.models import Notification, NotificationPreferences
+from backend.models.notifications import NotificationKind
 from backend.services.notifications.inbox import encode_notification_cursor
-from tests.cases_helpers import ACCEPT, REJECT, REQUEST_SUPPLEMENT, call, move, submitted_case
+from tests.cases_helpers import ACCEPT, REJECT, REQUEST_SUPPLEMENT, call, complete_materials, move, submit, submitted_case
 from tests.helpers import gql
 from tests.ws_helpers import Subscription
 
@@ -45,18 +46,21 @@ async def test_case_moves_notify_the_applicant_in_their_own_words(
 ) -> None:
     citizen, staff = token("citizen"), token("staff")
     case = await submitted_case(client, citizen)
-    assert not await Notification.filter(case__number=case["number"]).exists()  # submitting tells nobody
+    receipt = await Notification.get(case__number=case["number"])  # submitting writes the receipt, inbox only
+    assert (receipt.kind, receipt.title, receipt.push_after) == (NotificationKind.CASE_SUBMITTED, "申请已提交", None)
+    assert receipt.body == f"您申请的「教师资格认定」已提交（{case['number']}），等待部门受理。可在办件详情查看进度。"
     accepted = await move(client, staff, ACCEPT, case["number"])
     due = accepted["case"]["deadline"]["promisedDue"]
     rejected = await move(client, staff, REJECT, case["number"], reason="申请人不符合认定条件")
     assert rejected["__typename"] == "CaseUpdated"
 
-    page = (await inbox(client, citizen, first=3))["notifications"]
+    page = (await inbox(client, citizen, first=4))["notifications"]
     mine = [edge["node"] for edge in page["edges"] if edge["node"]["caseNumber"] == case["number"]]
     assert [(n["kind"], n["title"], n["read"]) for n in mine] == [
         ("RATING_INVITATION", "请为本次服务评价", False),
         ("CASE_REJECTED", "不予批准", False),
         ("CASE_ACCEPTED", "办件已受理", False),
+        ("CASE_SUBMITTED", "申请已提交", False),
     ]
     assert mine[2]["kindLabel"] == "办件已受理"
     assert mine[2]["body"] == f"您申请的「教师资格认定」已受理（{case['number']}），承诺 {due} 前办结。"
@@ -65,6 +69,23 @@ async def test_case_moves_notify_the_applicant_in_their_own_words(
     assert mine[0]["link"] == f"/cases/{case['number']}?rate=1"
     # The staff member who moved the case is told nothing; the citizen2 inbox does not see it.
     assert not await Notification.filter(case__number=case["number"]).exclude(user__sub="dev-citizen").exists()
+
+
+async def test_a_submission_sent_twice_or_refused_writes_one_receipt_or_none(
+    client: httpx.AsyncClient, token: Callable[..., str],
+) -> None:
+    citizen = token("citizen")
+    before = await Notification.filter(kind=NotificationKind.CASE_SUBMITTED).count()
+    refused = await submit(client, citizen, materials=[])
+    assert refused["__typename"] == "MaterialsMissingError"
+    assert await Notification.filter(kind=NotificationKind.CASE_SUBMITTED).count() == before
+
+    materials = await complete_materials(client, citizen)
+    first = await submit(client, citizen, key="receipt-once", materials=materials)
+    again = await submit(client, citizen, key="receipt-once", materials=materials)
+    assert first["case"]["number"] == again["case"]["number"]
+    receipts = await Notification.filter(case__number=first["case"]["number"]).values_list("kind", "link")
+    assert receipts == [(NotificationKind.CASE_SUBMITTED, f"/cases/{first['case']['number']}")]
 
 
 async def test_pages_newest_first_by_id_and_unread_only(client: httpx.AsyncClient, token: Callable[..., str]) -> None:
@@ -90,7 +111,7 @@ async def test_mark_read_touches_only_the_viewers_own(client: httpx.AsyncClient,
     citizen, staff, other = token("citizen"), token("staff"), token("citizen2")
     case = await submitted_case(client, citizen)
     await move(client, staff, ACCEPT, case["number"])
-    accepted = await Notification.get(case__number=case["number"])
+    accepted = await Notification.get(case__number=case["number"], kind=NotificationKind.CASE_ACCEPTED)
     before = (await inbox(client, citizen))["unreadNotificationCount"]
 
     stolen = (await call(client, other, MARK, {"ids": [str(accepted.id)], "all": False}))["markNotificationsRead"]
@@ -135,6 +156,7 @@ async def test_preferences_default_to_everything_and_validate_quiet_hours(
     assert prefs["quietHours"] is None
     assert set(prefs["pushKinds"]) == {option["kind"] for option in prefs["kinds"]}
     assert {"kind": "CASE_ACCEPTED", "label": "办件已受理"} in prefs["kinds"]
+    assert "CASE_SUBMITTED" not in {option["kind"] for option in prefs["kinds"]}  # inbox only: nothing to switch
 
     saved = (await call(client, citizen2, UPDATE_PREFS, {"input": {
         "pushKinds": ["CASE_APPROVED", "SUPPLEMENT_REQUESTED"], "quietHours": {"start": "22:00", "end": "07:00"}}}))

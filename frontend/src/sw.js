@@ -1,7 +1,12 @@
 /* 掌上办 service worker (vite-plugin-pwa injectManifest).
  *
- * - The app shell is precached; workbox names its caches per revision and removes outdated
- *   ones, so a deploy never mixes versions.
+ * - The app shell and 首页's chunks are precached (vite.config.js plans which); workbox names
+ *   its caches per revision and removes outdated ones, so a deploy never mixes versions.
+ * - Every other screen's chunks are cached the first time they are used (cache first: their
+ *   names are content hashes), in a cache named after this version; older versions' runtime
+ *   caches are deleted when this worker activates. The page also hands over the chunks it
+ *   loaded before the worker controlled it (CACHE_URLS), so the screen a first visit landed
+ *   on opens offline too.
  * - Client-side routes fall back to the cached index.html, so the shell opens offline.
  * - /graphql and every non-GET request go straight to the network: API answers are never
  *   cached here (the app keeps its own copy of opened guides in IndexedDB).
@@ -9,10 +14,39 @@
  */
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching'
 import { NavigationRoute, registerRoute } from 'workbox-routing'
+import { CacheFirst } from 'workbox-strategies'
 import { clientsClaim } from 'workbox-core'
 
-precacheAndRoute(self.__WB_MANIFEST)
+const PRECACHE = self.__WB_MANIFEST
+precacheAndRoute(PRECACHE)
 cleanupOutdatedCaches()
+
+// ---------------------------------------------------------------- runtime cache of chunks
+
+const RUNTIME_PREFIX = 'zsb-assets-'
+const VERSION = (PRECACHE.find((e) => e.url === 'index.html') || {}).revision || 'dev'
+const RUNTIME_CACHE = `${RUNTIME_PREFIX}${VERSION}`
+const isAsset = (url) => url.origin === self.location.origin && /^\/assets\/[^/]+\.(js|css)$/.test(url.pathname)
+
+// GET only (registerRoute's default): POST and /graphql never reach a cache.
+registerRoute(({ url, request }) => request.method === 'GET' && isAsset(url), new CacheFirst({ cacheName: RUNTIME_CACHE }))
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(caches.keys().then((names) => Promise.all(names
+    .filter((name) => name.startsWith(RUNTIME_PREFIX) && name !== RUNTIME_CACHE)
+    .map((name) => caches.delete(name)))))
+})
+
+// The chunks the page fetched before this worker controlled it (only our own /assets/ files).
+async function cacheLoaded(urls) {
+  const cache = await caches.open(RUNTIME_CACHE)
+  const wanted = urls.map((u) => new URL(u, self.location.origin)).filter(isAsset)
+  await Promise.all(wanted.map(async (url) => {
+    if (await caches.match(url.href)) return // precached already, or cached before
+    const response = await fetch(url.href).catch(() => null)
+    if (response && response.ok) await cache.put(url.href, response)
+  }))
+}
 
 // Server paths are never client routes: they must reach the network even when navigated to
 // (GraphiQL, the dev identity provider's login pages, OIDC discovery, uploaded files, …). Keep in step with
@@ -33,6 +67,9 @@ registerRoute(new NavigationRoute(createHandlerBoundToURL('/index.html'), { deny
 
 self.addEventListener('message', (event) => {
   if (event.data && event.data.type === 'SKIP_WAITING') self.skipWaiting()
+  if (event.data && event.data.type === 'CACHE_URLS' && Array.isArray(event.data.urls)) {
+    event.waitUntil(cacheLoaded(event.data.urls.filter((u) => typeof u === 'string').slice(0, 200)))
+  }
 })
 
 // The first install takes control at once (there is no older version to protect).

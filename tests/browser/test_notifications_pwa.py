@@ -43,14 +43,16 @@ def test_a_staff_acceptance_reaches_the_badge_and_the_open_inbox_live(
     sign_in(staff, "staff")
     number = submit_case_via_api(live_server, citizen)
 
-    # 消息 tab: whatever was unread before (other tests share the person), nothing about this case yet.
+    # 消息 tab: whatever was unread before (other tests share the person); about this case only
+    # the receipt of its submission (申请已提交).
     before = unread(live_server, citizen)
     page.get_by_test_id("inbox-tab").click()
     expect(page).to_have_url(re.compile(r"/inbox$"))
     expect(page.locator(".van-nav-bar__title")).to_have_text("消息中心")
     expect_badge(page, before)
     items = page.get_by_test_id("inbox-list").locator("li")
-    expect(items.filter(has_text=number)).to_have_count(0)
+    expect(items.filter(has_text=number)).to_have_count(1)
+    expect(items.filter(has_text=number).locator("a")).to_have_attribute("data-kind", "CASE_SUBMITTED")
     page.evaluate("window.__sameDocument = 'yes'")
 
     # 刘洋 accepts it in the staff console.
@@ -77,7 +79,7 @@ def test_a_staff_acceptance_reaches_the_badge_and_the_open_inbox_live(
     page.go_back()
     expect(page).to_have_url(re.compile(r"/inbox$"))
     expect_badge(page, before)
-    entry = page.get_by_test_id("inbox-list").locator("li", has_text=number)
+    entry = page.get_by_test_id("inbox-list").locator("li", has=page.locator('[data-kind="CASE_ACCEPTED"]')).filter(has_text=number)
     expect(entry.locator("a")).to_have_attribute("data-read", "yes")
     expect(entry.locator(".dot")).to_have_count(0)
     assert page.evaluate("window.__sameDocument") == "yes"

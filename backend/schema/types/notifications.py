@@ -8,7 +8,7 @@ import strawberry
 
 from backend.models import notifications as m
 from backend.schema.types.catalog import PageInfo
-from backend.services.notifications.inbox import NotificationPage, Preferences, encode_notification_cursor
+from backend.services.notifications.inbox import PUSHABLE_KINDS, NotificationPage, Preferences, encode_notification_cursor
 
 NotificationKind = strawberry.enum(m.NotificationKind, description="消息类型")
 
@@ -73,14 +73,14 @@ class NotificationKindOption:
 class NotificationPreferences:
     push_kinds: list[NotificationKind] = strawberry.field(description="Kinds that also go to web push; the inbox gets every kind")
     quiet_hours: QuietHours | None
-    kinds: list[NotificationKindOption] = strawberry.field(description="Every kind with its label, for the settings screen")
+    kinds: list[NotificationKindOption] = strawberry.field(description="Every kind that can be pushed, with its label, for the settings screen")
 
     @classmethod
     def from_domain(cls, prefs: Preferences) -> NotificationPreferences:
         quiet = (QuietHours(start=prefs.quiet_start.strftime("%H:%M"), end=prefs.quiet_end.strftime("%H:%M"))
                  if prefs.quiet_start is not None and prefs.quiet_end is not None else None)
         return cls(push_kinds=list(prefs.push_kinds), quiet_hours=quiet,
-                   kinds=[NotificationKindOption(kind=kind, label=kind.label) for kind in m.NotificationKind])
+                   kinds=[NotificationKindOption(kind=kind, label=kind.label) for kind in PUSHABLE_KINDS])
 
 
 @strawberry.type(description="接收推送的设备")

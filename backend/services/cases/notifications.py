@@ -15,6 +15,7 @@ from backend.models.notifications import NotificationKind
 from backend.services.notifications.inbox import notify
 
 _KINDS = {
+    CaseEventKind.SUBMITTED: NotificationKind.CASE_SUBMITTED,
     CaseEventKind.ACCEPTED: NotificationKind.CASE_ACCEPTED,
     CaseEventKind.SUPPLEMENT_REQUESTED: NotificationKind.SUPPLEMENT_REQUESTED,
     CaseEventKind.APPROVED: NotificationKind.CASE_APPROVED,
@@ -46,6 +47,8 @@ async def notify_case_event(conn: BaseDBAsyncClient, *, case: Case, event: CaseE
 def _words(kind: NotificationKind, *, case: Case, event: CaseEvent, item: str) -> tuple[str, str]:
     note = event.note.strip()
     match kind:
+        case NotificationKind.CASE_SUBMITTED:
+            return "申请已提交", f"您申请的{item}已提交（{case.number}），等待部门受理。可在办件详情查看进度。"
         case NotificationKind.CASE_ACCEPTED:
             due = f"，承诺 {case.promised_due.isoformat()} 前办结" if case.promised_due else ""
             return "办件已受理", f"您申请的{item}已受理（{case.number}）{due}。"

@@ -25,6 +25,9 @@ NOTIFICATIONS_CHANNEL = "notifications"
 _CURSOR_PREFIX = "n:"
 MAX_TITLE = 64
 MAX_BODY = 500
+# Kinds kept in the inbox only, never pushed: a receipt for what the person just did on the
+# phone (申请已提交) would only buzz the phone in their hand.
+INBOX_ONLY_KINDS = frozenset({NotificationKind.CASE_SUBMITTED})
 
 
 def encode_notification_cursor(notification_id: int) -> str:
@@ -52,7 +55,8 @@ async def notify(conn: BaseDBAsyncClient, *, user_id: int, kind: NotificationKin
     await hold_insert_order(conn)
     notification = Notification(
         user_id=user_id, kind=kind, title=title[:MAX_TITLE], body=_clip(body, MAX_BODY), link=link,
-        source=source, case_id=case_id, push_after=datetime.now(timezone.utc),
+        source=source, case_id=case_id,
+        push_after=None if kind in INBOX_ONLY_KINDS else datetime.now(timezone.utc),
     )
     await notification.save(using_db=conn)
     return notification
@@ -116,7 +120,8 @@ async def mark_read(*, user: User, ids: list[str] | None, everything: bool) -> i
 # ---- preferences ------------------------------------------------------------------------
 
 # Every kind goes to push unless the person says otherwise.
-DEFAULT_PUSH_KINDS = tuple(NotificationKind)
+PUSHABLE_KINDS = tuple(kind for kind in NotificationKind if kind not in INBOX_ONLY_KINDS)
+DEFAULT_PUSH_KINDS = PUSHABLE_KINDS
 
 
 @dataclass(frozen=True)

@@ -1,36 +1,23 @@
 // The holder's e-licenses kept on this device (IndexedDB, per signed-in person), so 我的证照 and
 // 亮证 still open without a network: the list with when it was last synced, an offline
 // presentation per license (signed by the server while online, valid about 24 h), and which
-// fields the person chose to disclose.
+// fields the person chose to disclose. Kept per person and removed at sign-out (personCache.js).
 import { myLicenses, presentLicense } from '../api/licenses.js'
-import { currentSubject } from './auth.js'
+import { kept, personKey, plain, syncKept } from './personCache.js'
 import { load, remove, save } from './store.js'
 
 const REFRESH_OFFLINE_BEFORE_MS = 12 * 3600 * 1000 // fetch a new offline code once half its life is gone
 
-function key(kind, id = '') {
-  const subject = currentSubject()
-  return subject ? `license-${kind}:${subject}${id ? `:${id}` : ''}` : null
-}
-
-const plain = (value) => JSON.parse(JSON.stringify(value))
+const key = (kind, id = '') => personKey(`license-${kind}`, id)
 
 /** { licenses, syncedAt } from the device, or null. */
-export async function cachedLicenses() {
-  const k = key('list')
-  return k ? (await load(k)) || null : null
+export function cachedLicenses() {
+  return kept('license-list')
 }
 
 export async function cachedLicense(id) {
   const saved = await cachedLicenses()
   return saved?.licenses.find((l) => String(l.id) === String(id)) || null
-}
-
-async function storeLicenses(licenses) {
-  const k = key('list')
-  const entry = { licenses: plain(licenses), syncedAt: Date.now() }
-  if (k) await save(k, entry)
-  return entry
 }
 
 /** A license seen fresh on its own page updates its copy in the list (if it is one of mine). */
@@ -48,16 +35,8 @@ export async function updateCachedLicense(license) {
  * 我的证照 from the server, kept on the device; the kept copy when the network fails.
  * → { data: { licenses, syncedAt }, savedAt } (savedAt set only when the copy is shown).
  */
-export async function syncLicenses() {
-  try {
-    const licenses = (await myLicenses()).myLicenses
-    return { data: await storeLicenses(licenses), savedAt: null }
-  } catch (error) {
-    if (!error?.canUseSaved) throw error
-    const saved = await cachedLicenses()
-    if (!saved) throw error
-    return { data: saved, savedAt: saved.syncedAt }
-  }
+export function syncLicenses() {
+  return syncKept('license-list', '', async () => ({ licenses: (await myLicenses()).myLicenses }))
 }
 
 // ------------------------------------------------------------------ disclosure choice

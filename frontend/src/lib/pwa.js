@@ -10,6 +10,16 @@ function reloadOnce() {
   window.location.reload()
 }
 
+// The first visit fetched this screen's chunks before the worker existed: once it is active,
+// hand it their URLs so the screen opens offline too (the worker caches /assets/ files only).
+function handOverLoadedChunks() {
+  navigator.serviceWorker.ready.then((registration) => {
+    const urls = performance.getEntriesByType('resource').map((e) => e.name)
+      .filter((name) => new URL(name).pathname.startsWith('/assets/'))
+    registration.active?.postMessage({ type: 'CACHE_URLS', urls })
+  }).catch(() => {})
+}
+
 // A new version waits until the person agrees; we never switch versions under them.
 // On "立即更新" the page posts {type: 'SKIP_WAITING'} to the waiting worker and reloads once
 // that worker has taken control of the page.
@@ -36,6 +46,7 @@ export function registerServiceWorker() {
     onNeedReload: reloadOnce,
     onRegisteredSW(_url, registration) {
       if (!registration) return
+      handOverLoadedChunks()
       // Long-lived tabs (an installed app left open) look for a new version now and then.
       setInterval(() => {
         if (navigator.onLine && !registration.installing) registration.update().catch(() => {})

@@ -1,9 +1,15 @@
 // A list a page at a time (cases, notifications, verifications), with loading / error / empty
-// states, 加载更多, and items that arrive live put on top.
+// states, 加载更多, and items that arrive live put on top. With `keepAs` the first page is kept
+// on the device for the signed-in person (personCache.js) and shown, with savedAt, when the
+// network fails.
 import { computed, ref } from 'vue'
+import { syncKept } from './personCache.js'
 
-/** fetchPage(after) → a connection { edges { node } pageInfo totalCount }; key(node) → its identity. */
-export function usePaged(fetchPage, { key = (node) => node.id } = {}) {
+/**
+ * fetchPage(after) → a connection { edges { node } pageInfo totalCount }; key(node) → its identity;
+ * keepAs() → the kind of kept copy for the first page as the list is now, or null.
+ */
+export function usePaged(fetchPage, { key = (node) => node.id, keepAs = null } = {}) {
   const items = ref([])
   const total = ref(0)
   const cursor = ref(null)
@@ -12,6 +18,7 @@ export function usePaged(fetchPage, { key = (node) => node.id } = {}) {
   const loadingMore = ref(false)
   const error = ref('')
   const moreError = ref('')
+  const savedAt = ref(null) // set when the first page is the copy kept on the device
   let generation = 0
   let arrived = [] // prepended while a load was on its way: newer than what it brings
 
@@ -28,9 +35,14 @@ export function usePaged(fetchPage, { key = (node) => node.id } = {}) {
     if (!quiet) loading.value = true
     error.value = ''
     try {
-      const page = await fetchPage(null)
+      const kind = keepAs?.()
+      const { data: page, savedAt: saved } = kind
+        ? await syncKept(kind, '', () => fetchPage(null))
+        : { data: await fetchPage(null), savedAt: null }
       if (mine !== generation) return
+      savedAt.value = saved || null
       const nodes = take(page)
+      if (saved) hasNext.value = false // 加载更多 needs the network: back online the list reloads
       const have = new Set(nodes.map(key))
       items.value = [...arrived.filter((n) => !have.has(key(n))), ...nodes]
     } catch (e) {
@@ -72,5 +84,5 @@ export function usePaged(fetchPage, { key = (node) => node.id } = {}) {
   }
 
   const empty = computed(() => !loading.value && !error.value && !items.value.length)
-  return { items, total, hasNext, loading, loadingMore, error, moreError, empty, load, loadMore, prepend, clear }
+  return { items, total, hasNext, loading, loadingMore, error, moreError, empty, savedAt, load, loadMore, prepend, clear }
 }

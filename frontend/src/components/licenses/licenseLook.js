@@ -81,3 +81,17 @@ export function disclosedKeysIn(payload, fieldKeys) {
   }
   return look(payload, '', 0)
 }
+
+// 证照编号 for people: 1.2.156.3005.2.{type}.{issuer USCC}.{serial}.{version}.{check}
+// (GB/T 36904) without the fixed OID prefix every license shares, in groups. Anything else
+// is shown as it is. The full identifier is what gets copied.
+const OID_PREFIX = '1.2.156.3005.2.'
+
+export function identifierGroups(identifier) {
+  const text = String(identifier || '')
+  if (!text.startsWith(OID_PREFIX)) return [text]
+  const parts = text.slice(OID_PREFIX.length).split('.')
+  if (parts.length !== 5) return [text]
+  const [type, issuer, serial, version, check] = parts
+  return [type, issuer.slice(0, 9), issuer.slice(9), serial, `${version}-${check}`]
+}
