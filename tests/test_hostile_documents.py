@@ -333,6 +333,15 @@ async def test_variables_that_do_not_coerce_are_the_clients_error(
     assert "Traceback" not in caplog.text
 
 
+async def test_a_subscription_over_http_is_the_clients_error(client: httpx.AsyncClient,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    for method in ("POST", "GET"):
+        response = await gql(client, "subscription { caseProgress { id } }", method=method)
+        assert (response.status_code, response.json()) == (400, {"errors": [{
+            "message": "订阅只能通过 WebSocket（graphql-transport-ws）进行", "extensions": {"code": "BAD_REQUEST"}}]})
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
 async def test_a_bad_datetime_variable_is_the_clients_error(client: httpx.AsyncClient) -> None:
     query = "mutation($i: GrantAgentAuthorityInput!) { grantAgentAuthority(input: $i) { __typename } }"
     response = await gql(client, query, {"i": {"uscc": "x", "agentIdNumber": "y", "scope": [], "expiresAt": "soon"}})
