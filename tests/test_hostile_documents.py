@@ -13,18 +13,20 @@ from dataclasses import replace
 import httpx
 import pytest
 import websockets
-from graphql import get_introspection_query, parse
+from graphql import Lexer, Source, TokenKind, get_introspection_query, parse
 from starlette.applications import Starlette
 from strawberry.extensions.validation_cache import _get_validate_cache
 
 from backend.app import create_app
 from backend.schema.errors import DocumentRefused
-from backend.schema.limits import DocumentLimits, check_document
+from backend.schema.limits import DocumentLimits, check_document, check_tokens
 from backend.settings import Settings, SettingsError, load_settings
 from tests.helpers import gql
 
 JSON = {"content-type": "application/json", "accept": "application/graphql-response+json"}
 SECRET = "610103199001011234"  # stands for anything personal a payload may carry
+LIMITS = DocumentLimits(max_tokens=1000, max_depth=15, max_aliases=30, max_cost=1000, max_fragment_spreads=100,
+                        max_repeated_fields=20)
 
 
 def exponential(levels: int, *, name: str = "X") -> str:
@@ -99,8 +101,7 @@ async def test_exponential_fragments_are_refused_without_validating(
 
 def test_the_measure_is_linear_in_fragment_spreads() -> None:
     # 2^61 expansions: an expanding walk would never finish; the memoised one answers at once.
-    limits = DocumentLimits(max_tokens=1000, max_depth=15, max_aliases=30, max_cost=10**30,
-                            max_fragment_spreads=10**30, max_repeated_fields=10**15)
+    limits = replace(LIMITS, max_cost=10**30, max_fragment_spreads=10**30, max_repeated_fields=10**15)
     with pytest.raises(DocumentRefused) as refusal:
         check_document(parse(exponential(60)), limits)
     assert str(refusal.value) == "'anonymous' asks for 'webPushPublicKey' 1152921504606846976 times in one " \
@@ -170,6 +171,20 @@ async def test_tokens_are_counted_before_parsing(client: httpx.AsyncClient,
         "message": "Syntax Error: Document contains more than 1000 tokens. Parsing aborted.",
         "extensions": refused("tokens", 1000)}]
     assert [r.getMessage().rsplit(": ", 1)[1] for r in refusal_lines(refusals)] == ["limit=tokens max=1000"]
+
+
+def test_tokens_are_counted_as_graphql_core_counts_them() -> None:
+    # The count must never refuse what the parser's own limit would accept.
+    tricky = ('query Q($a: String = "x\\"y", $n: [Int!] = [1, -2.5e3]) { a(b: """block "" \\""" q""", '
+              'c: {d: $a}) @skip(if: false) { ...F ... on T { g } } } # a comment { { {\nfragment F on T { h }')
+    for text in (tricky, get_introspection_query(descriptions=True), get_introspection_query() + " " * 2000):
+        tokens = 0
+        lexer = Lexer(Source(text))
+        while lexer.advance().kind is not TokenKind.EOF:
+            tokens += 1
+        check_tokens(text, replace(LIMITS, max_tokens=tokens))
+        with pytest.raises(DocumentRefused):
+            check_tokens(text, replace(LIMITS, max_tokens=tokens - 1))
 
 
 async def test_the_validation_cache_still_hits(client: httpx.AsyncClient) -> None:
@@ -331,6 +346,15 @@ async def test_variables_that_do_not_coerce_are_the_clients_error(
         assert (error["message"], error["extensions"]) == (message, {"code": "BAD_USER_INPUT"})
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
     assert "Traceback" not in caplog.text
+
+
+async def test_a_subscription_over_http_is_the_clients_error(client: httpx.AsyncClient,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    for method in ("POST", "GET"):
+        response = await gql(client, "subscription { caseProgress { id } }", method=method)
+        assert (response.status_code, response.json()) == (400, {"errors": [{
+            "message": "订阅只能通过 WebSocket（graphql-transport-ws）进行", "extensions": {"code": "BAD_REQUEST"}}]})
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 async def test_a_bad_datetime_variable_is_the_clients_error(client: httpx.AsyncClient) -> None:

@@ -7,7 +7,7 @@ from functools import cache, lru_cache
 from typing import Iterator
 
 from graphql import DocumentNode, FieldNode, GraphQLError, GraphQLSyntaxError, OperationDefinitionNode, parse
-from starlette.requests import HTTPConnection
+from starlette.requests import HTTPConnection, Request
 from strawberry.extensions import SchemaExtension, ValidationCache
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
@@ -95,6 +95,14 @@ class DocumentGuard(ValidationCache):
     def on_validate(self) -> Iterator[None]:
         ctx = self.execution_context
         assert ctx.graphql_document is not None
+        if ctx.operation_type is OperationType.SUBSCRIPTION and isinstance(getattr(ctx.context, "request", None),
+                                                                           Request):
+            # No HTTP streaming transport is configured: executed as a query, the subscription
+            # field would fail as a masked error with a traceback in the log.
+            ctx.pre_execution_errors = [GraphQLError("订阅只能通过 WebSocket（graphql-transport-ws）进行",
+                                                     extensions={"code": "BAD_REQUEST"})]
+            yield
+            return
         if ctx.query is None or not known_within(ctx.query, self.limits):
             try:
                 check_document(ctx.graphql_document, self.limits)

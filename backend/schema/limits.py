@@ -82,9 +82,11 @@ def remember_within(text: str, limits: DocumentLimits) -> None:
 
 
 # GraphQL's tokens (a block string, a string, a comment, `...`, a punctuator, a number, a name);
-# commas and white space are not tokens. Good enough to count, not to parse.
-_TOKEN = re.compile(r'"""[\s\S]*?(?<!\\)"""|"(?:\\.|[^"\\\n\r])*"|#[^\n\r]*|\.\.\.|[!$&()\[\]{}:=@|]'
-                    r"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|[_A-Za-z]\w*")
+# commas and white space are not tokens. Good enough to count, not to parse. An unterminated
+# (block) string runs to the end of its line (of the text), so no alternative ever fails after
+# scanning ahead: the count stays linear whatever the text.
+_TOKEN = re.compile(r'"""(?:[^"\\]|\\[\s\S]|"(?!""))*(?:"""|\\?\Z)|"(?:[^"\\\n\r]|\\.)*"?|#[^\n\r]*'
+                    r"|\.\.\.|[!$&()\[\]{}:=@|]|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|[_A-Za-z]\w*")
 
 
 def check_tokens(text: str, limits: DocumentLimits) -> None:
