@@ -54,6 +54,12 @@ class Settings:
     push_max_attempts: int = 4
     push_retry_base_seconds: float = 1.0  # backoff after a 5xx or no answer: 1 s, 2 s, 4 s, … (±25 %)
     push_retry_max_wait_seconds: int = 60  # a longer Retry-After is not waited for: the delivery fails
+    # 好差评: working days to verify, rectify and return-visit a bad rating; how long a one-tap
+    # rating token in a push stays usable.
+    rating_verify_days: int = 1
+    rating_rectify_days: int = 15
+    rating_visit_days: int = 3
+    rating_token_ttl_hours: int = 72
     # Background jobs: "inprocess" runs the push dispatcher and job receiver inside the server
     # (the embedded default); "external" leaves them to `python -m backend worker`.
     worker_mode: str = "inprocess"
@@ -187,6 +193,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         supervision_warn_percent=_int(env, "SUPERVISION_WARN_PERCENT", 80, low=1, high=99),
         supervision_interval_seconds=_int(env, "SUPERVISION_INTERVAL_SECONDS", 60, low=0, high=86400),
         feed_poll_seconds=_int(env, "FEED_POLL_MS", 5000, low=50, high=600_000) / 1000,
+        rating_verify_days=_int(env, "RATING_VERIFY_DAYS", 1, low=1, high=30),
+        rating_rectify_days=_int(env, "RATING_RECTIFY_DAYS", 15, low=1, high=90),
+        rating_visit_days=_int(env, "RATING_VISIT_DAYS", 3, low=1, high=30),
+        rating_token_ttl_hours=_int(env, "RATING_TOKEN_TTL_HOURS", 72, low=1, high=24 * 30),
     )
 
 

@@ -24,6 +24,8 @@ class NotificationKind(StrEnum):
     BOOKING_REMINDER = "BOOKING_REMINDER"
     RATING_INVITATION = "RATING_INVITATION"
     LICENSE_ISSUED = "LICENSE_ISSUED"
+    RECTIFICATION_PROGRESS = "RECTIFICATION_PROGRESS"  # 差评整改: each step of the ticket
+    RATING_RETURN_VISIT = "RATING_RETURN_VISIT"  # 整改回访: asks the person again
 
     @property
     def label(self) -> str:
@@ -41,6 +43,8 @@ NOTIFICATION_KIND_LABELS = {
     NotificationKind.BOOKING_REMINDER: "预约提醒",
     NotificationKind.RATING_INVITATION: "邀请评价",
     NotificationKind.LICENSE_ISSUED: "电子证照已签发",
+    NotificationKind.RECTIFICATION_PROGRESS: "差评整改进展",
+    NotificationKind.RATING_RETURN_VISIT: "整改回访",
 }
 
 
