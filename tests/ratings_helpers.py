@@ -30,7 +30,7 @@ TICKETS = "query($f: TicketFilterInput) { rectificationTickets(filter: $f) { %s 
 
 def ticket_mutation(name: str, args: str, params: str) -> str:
     return """mutation($id: ID!%s) { %s(ticketId: $id%s) { __typename ... on TicketUpdated { ticket { %s } }
-  ... on InvalidTransitionError { code message status } ... on InputError { code field message }
+  ... on TicketTransitionError { code message state } ... on InputError { code field message }
   ... on NotPermittedError { code message } ... on NotFoundError { code message } } }""" % (
         params, name, args, TICKET_FIELDS)
 

@@ -17,7 +17,8 @@ from backend.schema.types import errors as e
 from backend.schema.types.cases import InvalidTransitionError
 from backend.schema.types.ratings import (
     AlreadyRatedError, CaseRated, ItemSatisfaction, RatedByToken, RateCaseInput, Rating, RatingLevel,
-    RatingLevelOption, RatingReport, RatingTokenError, RectificationTicket, TicketFilterInput, TicketUpdated,
+    RatingLevelOption, RatingReport, RatingTokenError, RectificationTicket, TicketFilterInput, TicketTransitionError,
+    TicketUpdated,
     level_options,
 )
 from backend.services.errors import ValidationError
@@ -86,9 +87,10 @@ async def rating_report(info: Info[Context, None], from_: Annotated[date, strawb
 Common = e.InputError | e.NotPermittedError | e.NotFoundError
 RateCaseResult = Annotated[CaseRated | AlreadyRatedError | InvalidTransitionError | Common,
                            strawberry.union("RateCaseResult")]
-RateByTokenResult = Annotated[RatedByToken | RatingTokenError | AlreadyRatedError | InvalidTransitionError | Common,
+RateByTokenResult = Annotated[RatedByToken | RatingTokenError | AlreadyRatedError | InvalidTransitionError
+                              | TicketTransitionError | Common,
                               strawberry.union("RateByTokenResult")]
-_TicketResult = TicketUpdated | InvalidTransitionError | Common
+_TicketResult = TicketUpdated | TicketTransitionError | Common
 VerifyRatingResult = Annotated[_TicketResult, strawberry.union("VerifyRatingResult")]
 RecordRectificationResult = Annotated[_TicketResult, strawberry.union("RecordRectificationResult")]
 RecordReturnVisitResult = Annotated[_TicketResult, strawberry.union("RecordReturnVisitResult")]

@@ -56,5 +56,12 @@ class RatingTokenHandler(strawberry.ExceptionHandler[errors.RatingTokenError, ra
         return ratings.RatingTokenError(code=exception.code, message=exception.message, reason=exception.reason)
 
 
+class TicketTransitionHandler(strawberry.ExceptionHandler[errors.TicketTransitionError, ratings.TicketTransitionError]):
+    def handle(self, exception: errors.TicketTransitionError, *, field: Any, info: Any) -> ratings.TicketTransitionError:
+        return ratings.TicketTransitionError(code=exception.code, message=exception.message,
+                                             state=ratings.TicketState(exception.state))
+
+
 EXCEPTION_HANDLERS = (ValidationHandler(), NotPermittedHandler(), NotFoundHandler(), InvalidTransitionHandler(),
-                      MaterialsMissingHandler(), ItemNotOnlineHandler(), AlreadyRatedHandler(), RatingTokenHandler())
+                      MaterialsMissingHandler(), ItemNotOnlineHandler(), AlreadyRatedHandler(), RatingTokenHandler(),
+                      TicketTransitionHandler())

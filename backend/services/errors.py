@@ -95,3 +95,13 @@ class RatingTokenError(DomainError):
     def __init__(self, message: str, *, reason: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class TicketTransitionError(DomainError):
+    """差评整改: the ticket is not in a state that allows the step. `state` is where it stands."""
+
+    code = ErrorCode.INVALID_TRANSITION
+
+    def __init__(self, message: str, *, state: str) -> None:
+        super().__init__(message)
+        self.state = state

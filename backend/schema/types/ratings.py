@@ -270,3 +270,10 @@ class RatingTokenError:
     code: ErrorCode
     message: str
     reason: str = strawberry.field(description="unknown | used | expired | foreign")
+
+
+@strawberry.type(description="整改工单当前状态不允许此操作")
+class TicketTransitionError:
+    code: ErrorCode
+    message: str
+    state: TicketState

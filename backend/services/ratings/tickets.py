@@ -25,7 +25,7 @@ from backend.models.ratings import RatingLevel, TicketAction, TicketStage, Ticke
 from backend.services.case_access import staff_department
 from backend.services.cases import SYSTEM_LABEL, _staff_label
 from backend.services.deadlines import local_date
-from backend.services.errors import InvalidTransitionError, NotFoundError, NotPermittedError, ValidationError
+from backend.services.errors import NotFoundError, NotPermittedError, TicketTransitionError, ValidationError
 from backend.services.notifications import announce_notifications, notify
 from backend.services.pagination import check_page_size
 from backend.services.ratings import levels
@@ -135,8 +135,8 @@ def _as_staff(ticket: RectificationTicket, actor: User) -> None:
         raise NotPermittedError("只有承办部门的工作人员可以办理整改工单")
 
 
-def _invalid(ticket: RectificationTicket, what: str) -> InvalidTransitionError:
-    return InvalidTransitionError(f"工单当前为“{STATE_LABELS[ticket.state]}”，不能{what}", status=ticket.state.value)
+def _invalid(ticket: RectificationTicket, what: str) -> TicketTransitionError:
+    return TicketTransitionError(f"工单当前为“{STATE_LABELS[ticket.state]}”，不能{what}", state=ticket.state.value)
 
 
 async def _move(ticket_id: int, actor: User, bus: Bus | None, change) -> RectificationTicket:  # type: ignore[no-untyped-def]
