@@ -9,9 +9,9 @@ export const TICKET = `id state stateLabel foundTrue finding rectification visit
   departmentName history { ${ENTRY} }`
 const STAFF_TICKET = `${TICKET} personName rating { level levelLabel reasons { code label } comment createdAt }`
 const RATING = `id level levelLabel reasons { code label } comment channel createdAt caseNumber ticket { ${TICKET} }`
-const ERRORS = `... on AlreadyRatedError { code message } ... on InvalidTransitionError { code message status }
-  ... on TicketTransitionError { code message state }
-  ... on InputError { code field message } ... on NotPermittedError { code message } ... on NotFoundError { code message }`
+const COMMON = '... on InputError { code field message } ... on NotPermittedError { code message } ... on NotFoundError { code message }'
+const RATE_ERRORS = `... on AlreadyRatedError { code message } ... on InvalidTransitionError { code message status } ${COMMON}`
+const TICKET_ERRORS = `... on TicketTransitionError { code message state } ${COMMON}`
 const FALLBACK = {
   AlreadyRatedError: '您已评价过该办件',
   InvalidTransitionError: '办件有审批结果或已办结后才能评价',
@@ -44,13 +44,13 @@ export async function myRating(caseNumber) {
 
 export async function rateCase({ caseNumber, level, reasons = [], comment = null }) {
   const data = await authedQuery(`mutation($input: RateCaseInput!) { rateCase(input: $input) { __typename
-    ... on CaseRated { rating { ${RATING} } } ${ERRORS} } }`, { input: { caseNumber, level, reasons, comment } })
+    ... on CaseRated { rating { ${RATING} } } ${RATE_ERRORS} } }`, { input: { caseNumber, level, reasons, comment } })
   return outcome(data.rateCase, 'CaseRated', 'rating')
 }
 
 export async function answerReturnVisit(ticketId, level) {
   const data = await authedQuery(`mutation($id: ID!, $level: RatingLevel!) { answerReturnVisit(ticketId: $id, level: $level) {
-    __typename ... on TicketUpdated { ticket { ${TICKET} } } ${ERRORS} } }`, { id: ticketId, level })
+    __typename ... on TicketUpdated { ticket { ${TICKET} } } ${TICKET_ERRORS} } }`, { id: ticketId, level })
   return outcome(data.answerReturnVisit, 'TicketUpdated', 'ticket')
 }
 
@@ -69,7 +69,7 @@ export async function rectificationTicket(id) {
 
 async function ticketMutation(name, params, call, variables) {
   const data = await authedQuery(`mutation($id: ID!${params}) { ${name}(ticketId: $id${call}) { __typename
-    ... on TicketUpdated { ticket { ${STAFF_TICKET} } } ${ERRORS} } }`, variables)
+    ... on TicketUpdated { ticket { ${STAFF_TICKET} } } ${TICKET_ERRORS} } }`, variables)
   return outcome(data[name], 'TicketUpdated', 'ticket')
 }
 
