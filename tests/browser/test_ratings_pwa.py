@@ -194,3 +194,51 @@ def test_one_tap_on_the_push_starts_the_rectification_loop_and_the_dashboard_mov
     fits_360(supervisor)
     row.click()
     expect(supervisor.get_by_test_id("ticket-list").locator(f'[data-ticket="{rated["ticket"]["id"]}"]')).to_be_visible()
+
+
+def test_the_rating_sheet_the_inbox_row_and_the_guide_satisfaction(page: Page, live_server: str,
+                                                                  new_page: Callable[[], Page]) -> None:
+    sign_in(page, "citizen")
+    citizen = session_token(page)
+    staff = new_page()
+    sign_in(staff, "staff")
+    clerk = session_token(staff)
+    numbers = []
+    for _ in range(2):
+        number = submit_case_via_api(live_server, citizen)
+        for name, extra in (("acceptCase", ""), ("approveCase", ""), ("deliverCase", ", method: WINDOW")):
+            api(live_server, clerk, MOVE % (name, extra), {"n": number})
+        numbers.append(number)
+
+    # The invitation's link opens the full sheet: a level, its chips, a comment shown as text.
+    page.goto(f"/cases/{numbers[0]}?rate=1")
+    sheet = page.get_by_test_id("rating-sheet")
+    expect(sheet).to_be_visible()
+    sheet.locator('[data-level="UNSATISFIED"]').click()
+    sheet.get_by_role("button", name="办理慢").click()
+    sheet.get_by_role("button", name="态度差").click()
+    comment = "<img src=x onerror=alert(1)> 跑了两趟"
+    page.get_by_test_id("rating-comment").locator("textarea").fill(comment)
+    page.get_by_test_id("rating-submit").click()
+    mine = page.get_by_test_id("my-rating")
+    expect(mine).to_contain_text("不满意")
+    expect(mine).to_contain_text("办理慢、态度差")
+    shown = page.get_by_test_id("case-rating").locator(".comment")
+    expect(shown).to_have_text(comment)  # as text: no element was made of it
+    assert page.get_by_test_id("case-rating").locator("img").count() == 0
+    expect(page.get_by_test_id("my-ticket")).to_contain_text("待核实")
+    fits_360(page)
+
+    # The inbox row: 满意 with one tap, and the row goes away.
+    page.goto("/inbox")
+    invitation = page.get_by_test_id("inbox-list").locator("li").filter(
+        has=page.locator('[data-kind="RATING_INVITATION"]')).filter(has_text=numbers[1])
+    invitation.get_by_test_id("rating-quick").get_by_role("button", name="满意", exact=True).click()
+    expect(invitation.get_by_test_id("rating-quick")).to_have_count(0)
+    assert api(live_server, citizen, MY_RATING, {"n": numbers[1]})["myRating"]["level"] == "SATISFIED"
+    fits_360(page)
+
+    # The guide shows the item's satisfaction over the last 12 months.
+    page.goto("/items/61010102006")
+    expect(page.get_by_test_id("item-satisfaction")).to_contain_text("近 12 个月满意度")
+    expect(page.get_by_test_id("item-satisfaction")).to_contain_text("人评价")
