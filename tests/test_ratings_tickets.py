@@ -151,4 +151,32 @@ async def test_supervision_warns_on_the_last_day_and_flags_overdue_once(
                                                           found_true=True, rectify_due=date(2026, 11, 6))
     await supervise(warn_percent=80, bus=None, now=at(9))
     assert await TicketEntry.filter(ticket_id=ticket_id, action="OVERDUE").count() == 2
-    assert RatingLevel.UNSATISFIED.value == "UNSATISFIED"
+
+
+async def test_the_return_visit_push_answers_once_with_its_own_token(
+        client: httpx.AsyncClient, token: Callable[..., str]) -> None:
+    from datetime import timedelta
+
+    from backend.models import Case
+    from backend.services.ratings.tokens import mint_for_push
+
+    citizen, staff = token("citizen"), token("staff")
+    number = (await delivered_case(client, citizen, staff))["number"]
+    ticket_id = (await rate(client, citizen, number, "UNSATISFIED"))["rating"]["ticket"]["id"]
+    case = await Case.get(number=number)
+    ttl = timedelta(hours=1)
+    assert await mint_for_push(kind="RATING_RETURN_VISIT", user_id=case.applicant_id, case_id=case.id, ttl=ttl) is None
+    await ticket_move(client, staff, VERIFY, ticket_id, true=True, finding="属实")
+    await ticket_move(client, staff, RECTIFY, ticket_id, text="已整改")
+    raw = await mint_for_push(kind="RATING_RETURN_VISIT", user_id=case.applicant_id, case_id=case.id, ttl=ttl)
+    assert raw is not None
+    answered = await client.post("/ratings/quick", json={"token": raw, "level": "satisfied", "caseNumber": number})
+    assert answered.json() == {"ok": True, "caseNumber": number, "level": "SATISFIED", "levelLabel": "满意",
+                               "returnVisit": True}
+    row = await RectificationTicket.get(id=int(ticket_id))
+    assert (row.state, row.visit_level) == (TicketState.CLOSED, RatingLevel.SATISFIED)
+    replayed = await client.post("/ratings/quick", json={"token": raw, "level": "unsatisfied"})
+    assert (replayed.status_code, replayed.json()["error"]["reason"]) == (403, "used")
+    assert (await RectificationTicket.get(id=int(ticket_id))).visit_level is RatingLevel.SATISFIED
+    # The first rating is what it was: the return visit is recorded on the ticket.
+    assert (await call(client, citizen, MY_RATING, {"n": number}))["myRating"]["level"] == "UNSATISFIED"

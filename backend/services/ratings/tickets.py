@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from typing import Awaitable, Callable
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
@@ -23,6 +24,8 @@ from backend.models.identity import Role
 from backend.models.notifications import NotificationKind
 from backend.models.ratings import RatingLevel, TicketAction, TicketStage, TicketState
 from backend.services.case_access import staff_department
+# The case lifecycle's own words for the system and for a staff member ("部门 · 姓名"), so a
+# ticket's history reads like a case's.
 from backend.services.cases import SYSTEM_LABEL, _staff_label
 from backend.services.deadlines import local_date
 from backend.services.errors import NotFoundError, NotPermittedError, TicketTransitionError, ValidationError
@@ -139,7 +142,10 @@ def _invalid(ticket: RectificationTicket, what: str) -> TicketTransitionError:
     return TicketTransitionError(f"工单当前为“{STATE_LABELS[ticket.state]}”，不能{what}", state=ticket.state.value)
 
 
-async def _move(ticket_id: int, actor: User, bus: Bus | None, change) -> RectificationTicket:  # type: ignore[no-untyped-def]
+Change = Callable[[BaseDBAsyncClient, RectificationTicket], Awaitable[None]]
+
+
+async def _move(ticket_id: int, actor: User, bus: Bus | None, change: Change) -> RectificationTicket:
     async with in_transaction() as conn:
         ticket = await _locked(conn, ticket_id, actor)
         await change(conn, ticket)
@@ -303,7 +309,7 @@ class TicketFilter:
 
 async def list_tickets(*, viewer: User, where: TicketFilter, first: int = 50,
                        today: date | None = None) -> list[RectificationTicket]:
-    """Staff: their department's tickets; supervisors: every department's. Most urgent first."""
+    """Staff: their department's tickets; supervisors: every department's. Newest first."""
     first = check_page_size(first)
     today = today or local_date(datetime.now(timezone.utc))
     query = RectificationTicket.all()
@@ -330,7 +336,7 @@ async def list_tickets(*, viewer: User, where: TicketFilter, first: int = 50,
     if where.overdue_only:
         query = query.filter(Q(stage=G.VERIFY, verify_due__lt=today) | Q(stage=G.RECTIFY, rectify_due__lt=today)
                              | Q(stage=G.VISIT, visit_due__lt=today))
-    return list(await query.order_by("state", "verify_due", "id").limit(first))
+    return list(await query.order_by("-id").limit(first))
 
 
 async def get_ticket(*, viewer: User, ticket_id: int) -> RectificationTicket | None:

@@ -16,9 +16,11 @@ from datetime import datetime, timedelta, timezone
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from backend.models import RatingToken
+from backend.models.notifications import NotificationKind
 from backend.models.ratings import RatingTokenPurpose
 from backend.services.deadlines import CHINA
 from backend.services.errors import RatingTokenError
+from backend.services.ratings.tickets import visit_ticket_for
 
 PREFIX = "rt1_"
 MAX_LENGTH = 80
@@ -67,9 +69,6 @@ def foreign() -> RatingTokenError:
 async def mint_for_push(*, kind: str, user_id: int, case_id: int | None, ttl: timedelta) -> str | None:
     """The token a push of this notification carries, if any: the invitation rates the case; the
     return visit answers the ticket still waiting for this person's answer."""
-    from backend.models.notifications import NotificationKind
-    from backend.services.ratings.tickets import visit_ticket_for
-
     if case_id is None:
         return None
     if kind == NotificationKind.RATING_INVITATION:
