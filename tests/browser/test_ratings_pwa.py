@@ -194,6 +194,11 @@ def test_one_tap_on_the_push_starts_the_rectification_loop_and_the_dashboard_mov
     fits_360(supervisor)
     row.click()
     expect(supervisor.get_by_test_id("ticket-list").locator(f'[data-ticket="{rated["ticket"]["id"]}"]')).to_be_visible()
+    # 电子监察 leads to both.
+    supervisor.goto("/supervision")
+    supervisor.get_by_test_id("supervision-ratings").get_by_text("超期的差评整改工单").click()
+    expect(supervisor.get_by_role("tab", name="已超期")).to_have_attribute("aria-selected", "true")
+    expect(supervisor.get_by_test_id("ticket-list").locator(f'[data-ticket="{rated["ticket"]["id"]}"]')).to_have_count(0)
 
 
 def test_the_rating_sheet_the_inbox_row_and_the_guide_satisfaction(page: Page, live_server: str,
