@@ -74,6 +74,12 @@ class Settings:
     push_max_attempts: int = 4
     push_retry_base_seconds: float = 1.0  # backoff after a 5xx or no answer: 1 s, 2 s, 4 s, … (±25 %)
     push_retry_max_wait_seconds: int = 60  # a longer Retry-After is not waited for: the delivery fails
+    # 好差评: working days to verify, rectify and return-visit a bad rating; how long a one-tap
+    # rating token in a push stays usable.
+    rating_verify_days: int = 1
+    rating_rectify_days: int = 15
+    rating_visit_days: int = 3
+    rating_token_ttl_hours: int = 72
     # Background jobs: "inprocess" runs the push dispatcher and job receiver inside the server
     # (the embedded default); "external" leaves them to `python -m backend worker`.
     worker_mode: str = "inprocess"
@@ -223,6 +229,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         rate_limit_mutations_per_address=_int(env, "RATE_LIMIT_MUTATIONS_PER_ADDRESS", 6000, low=0, high=10**9),
         rate_limit_uploads_per_token=_int(env, "RATE_LIMIT_UPLOADS_PER_TOKEN", 120, low=0, high=10**9),
         rate_limit_uploads_per_address=_int(env, "RATE_LIMIT_UPLOADS_PER_ADDRESS", 1200, low=0, high=10**9),
+        rating_verify_days=_int(env, "RATING_VERIFY_DAYS", 1, low=1, high=30),
+        rating_rectify_days=_int(env, "RATING_RECTIFY_DAYS", 15, low=1, high=90),
+        rating_visit_days=_int(env, "RATING_VISIT_DAYS", 3, low=1, high=30),
+        rating_token_ttl_hours=_int(env, "RATING_TOKEN_TTL_HOURS", 72, low=1, high=24 * 30),
     )
 
 

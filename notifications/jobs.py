@@ -20,6 +20,7 @@ from tortoise.expressions import Q
 from backend.models import PushDelivery, PushSubscription
 from backend.models.notifications import PushState
 from backend.services.workdays import CHINA
+from backend.services.ratings.tokens import mint_for_push
 from notifications import payload
 from notifications.sender import Answer, PushSender
 
@@ -56,8 +57,10 @@ async def _lease(delivery_id: int, *, seconds: float) -> bool:
         lease_until=now + timedelta(seconds=seconds)))
 
 
-async def deliver(delivery_id: int, *, sender: PushSender, policy: RetryPolicy) -> str:
-    """Returns the delivery's state when the job ends (for logs and tests)."""
+async def deliver(delivery_id: int, *, sender: PushSender, policy: RetryPolicy,
+                  rating_token_ttl: timedelta = timedelta(hours=72)) -> str:
+    """Returns the delivery's state when the job ends (for logs and tests). A rating invitation
+    (or return visit) gets a fresh single-use rating token per attempt, short-lived from then."""
     lease = policy.timeout_seconds + 30
     if not await _lease(delivery_id, seconds=lease):
         row = await PushDelivery.get_or_none(id=delivery_id)
@@ -73,8 +76,12 @@ async def deliver(delivery_id: int, *, sender: PushSender, policy: RetryPolicy) 
         case_number = notification.case.number if notification.case else None
         settings = payload.DELIVERY[notification.kind]
         topic, _tag = payload.topic_and_tag(notification, case_number)
+        token = await mint_for_push(kind=notification.kind, user_id=notification.user_id,
+                                    case_id=notification.case_id, ttl=rating_token_ttl) \
+            if notification.kind in payload.ASKS_FOR_RATING else None
+        data = payload.build(notification, case_number=case_number, rating_token=token)
         answer = await sender.send(endpoint=subscription.endpoint, p256dh=subscription.p256dh, auth=subscription.auth,
-                                   data=payload.build(notification, case_number=case_number), ttl=settings.ttl,
+                                   data=data, ttl=settings.ttl,
                                    urgency=settings.urgency, topic=topic)
         delivery.attempts += 1
         if answer.sent:

@@ -36,6 +36,8 @@ DELIVERY = {
     NotificationKind.BOOKING_REMINDER: Delivery(ttl=2 * HOUR, urgency="high"),
     NotificationKind.RATING_INVITATION: Delivery(ttl=7 * DAY, urgency="low"),
     NotificationKind.LICENSE_ISSUED: Delivery(ttl=3 * DAY, urgency="normal"),
+    NotificationKind.RECTIFICATION_PROGRESS: Delivery(ttl=3 * DAY, urgency="normal"),
+    NotificationKind.RATING_RETURN_VISIT: Delivery(ttl=3 * DAY, urgency="low"),
 }
 
 # 18-character resident ID numbers and 11-digit mainland mobile numbers, not inside longer runs
@@ -43,7 +45,12 @@ DELIVERY = {
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 _PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
-RATING_ACTIONS = [{"action": "rate-satisfied", "title": "满意"}, {"action": "rate-unsatisfied", "title": "不满意"}]
+# 满意 / 不满意 record the answer from the notification itself (the service worker POSTs the
+# rating token to /ratings/quick); 更多… opens the full rating sheet. Platforms that show only
+# two actions drop the third; tapping the notification opens the sheet anyway.
+RATING_ACTIONS = [{"action": "rate-satisfied", "title": "满意"}, {"action": "rate-unsatisfied", "title": "不满意"},
+                  {"action": "rate-more", "title": "更多…"}]
+ASKS_FOR_RATING = (NotificationKind.RATING_INVITATION, NotificationKind.RATING_RETURN_VISIT)
 
 
 def scrub(text: str) -> str:
@@ -54,20 +61,24 @@ def scrub(text: str) -> str:
 def topic_and_tag(notification: Notification, case_number: str | None) -> tuple[str | None, str]:
     """A case's pushes share a tag (the newer replaces the older on the lock screen) and a
     Topic (a push service holding an undelivered one replaces it too). A rating invitation
-    must not replace the result it rates, so it keeps a tag of its own."""
-    if case_number is None or notification.kind is NotificationKind.RATING_INVITATION:
+    must not replace the result it rates, so it keeps a tag of its own (so does a return visit)."""
+    if case_number is None or notification.kind in ASKS_FOR_RATING:
         return None, f"n-{notification.id}"
     return f"case{notification.case_id}", f"case-{case_number}"
 
 
-def build(notification: Notification, *, case_number: str | None) -> bytes:
+def build(notification: Notification, *, case_number: str | None, rating_token: str | None = None) -> bytes:
+    """`rating_token`: the single-use token of a rating invitation or return visit (never an
+    access token); with it the notification's actions answer without opening the app."""
     _topic, tag = topic_and_tag(notification, case_number)
     body: dict[str, object] = {
         "v": 1, "id": str(notification.id), "kind": notification.kind.value, "title": scrub(notification.title),
         "body": scrub(notification.body), "link": notification.link, "tag": tag,
     }
-    if notification.kind is NotificationKind.RATING_INVITATION:
+    if notification.kind in ASKS_FOR_RATING:
         body["actions"] = RATING_ACTIONS
+        if rating_token is not None and case_number is not None:
+            body["rating"] = {"token": rating_token, "caseNumber": case_number}
     data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     while len(data) > MAX_PAYLOAD_BYTES:  # the inbox has the full text; the push says enough
         text = str(body["body"])

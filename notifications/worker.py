@@ -58,7 +58,8 @@ class Worker:
 
         async def deliver_push(delivery_id: int) -> str:  # taskiq wants a plain function
             async with slots:
-                return await deliver(delivery_id, sender=self.sender, policy=self.policy)
+                return await deliver(delivery_id, sender=self.sender, policy=self.policy,
+                                     rating_token_ttl=timedelta(hours=settings.rating_token_ttl_hours))
 
         self._deliver_task = self.broker.register_task(deliver_push, task_name="push.deliver")
         self._wake = asyncio.Event()

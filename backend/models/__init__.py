@@ -16,6 +16,7 @@ from backend.models.cases import Case, CaseEvent, CaseMaterial
 from backend.models.licenses import ELicense, ItemLicense, LicenseIssuer, LicenseVerification
 from backend.models.notifications import Notification, NotificationPreferences, PushDelivery, PushSubscription
 from backend.models.uploads import Upload
+from backend.models.ratings import Rating, RatingToken, RectificationTicket, TicketEntry
 
 __all__ = [
     "Case",
@@ -30,6 +31,10 @@ __all__ = [
     "PushDelivery",
     "PushSubscription",
     "Upload",
+    "Rating",
+    "RatingToken",
+    "RectificationTicket",
+    "TicketEntry",
     "AgentAuthority",
     "DataAccessLog",
     "Enterprise",

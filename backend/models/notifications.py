@@ -25,6 +25,8 @@ class NotificationKind(StrEnum):
     RATING_INVITATION = "RATING_INVITATION"
     LICENSE_ISSUED = "LICENSE_ISSUED"
     CASE_SUBMITTED = "CASE_SUBMITTED"  # the applicant's own receipt: the application reached the department
+    RECTIFICATION_PROGRESS = "RECTIFICATION_PROGRESS"  # 差评整改: each step of the ticket
+    RATING_RETURN_VISIT = "RATING_RETURN_VISIT"  # 整改回访: asks the person again
 
     @property
     def label(self) -> str:
@@ -43,6 +45,8 @@ NOTIFICATION_KIND_LABELS = {
     NotificationKind.RATING_INVITATION: "邀请评价",
     NotificationKind.LICENSE_ISSUED: "电子证照已签发",
     NotificationKind.CASE_SUBMITTED: "申请已提交",
+    NotificationKind.RECTIFICATION_PROGRESS: "差评整改进展",
+    NotificationKind.RATING_RETURN_VISIT: "整改回访",
 }
 
 

@@ -11,6 +11,7 @@ from strawberry.schema.config import StrawberryConfig
 from backend.resolvers import cases, catalog, identity
 from backend.resolvers import licenses as license_resolvers
 from backend.resolvers import notifications as inbox
+from backend.resolvers import ratings as rating_resolvers
 from backend.schema.errors import MASKED_MESSAGE, should_mask_error
 from backend.schema.extensions import DocumentGuard, PublicCacheHint
 from backend.schema.limits import DocumentLimits
@@ -22,6 +23,7 @@ from backend.schema.types.cases import ApplicationForm, Case, CaseConnection, Ca
 from backend.schema.types.notifications import Notification, NotificationConnection, NotificationPreferences, PushDevice
 from backend.schema.types.identity import DataAccessConnection, Enterprise, IdentityCode, Me
 from backend.schema.types.licenses import License, LicenseConnection, LicenseVerificationConnection
+from backend.schema.types.ratings import ItemSatisfaction, Rating, RatingLevelOption, RatingReport, RectificationTicket
 from backend.settings import Settings
 
 
@@ -81,6 +83,22 @@ class Query:
                                                          permission_classes=[IsAuthenticated])
     web_push_public_key: str = strawberry.field(
         resolver=inbox.web_push_public_key, description="VAPID applicationServerKey (base64url P-256 point); public")
+    # 好差评 and 差评整改
+    rating_levels: list[RatingLevelOption] = strawberry.field(
+        resolver=rating_resolvers.rating_levels, description="The five levels and their reason chips; public")
+    my_rating: Rating | None = strawberry.field(
+        resolver=rating_resolvers.my_rating, permission_classes=[IsAuthenticated],
+        description="The viewer's rating of a case (null: not yet); NOT_FOUND unless the viewer may rate it")
+    item_satisfaction: ItemSatisfaction | None = strawberry.field(
+        resolver=rating_resolvers.item_satisfaction, description="近 12 个月满意度 of one item; public")
+    rectification_tickets: list[RectificationTicket] = strawberry.field(
+        resolver=rating_resolvers.rectification_tickets, permission_classes=[IsAuthenticated],
+        description="差评整改工单: the staff member's department's, or every department's for a supervisor")
+    rectification_ticket: RectificationTicket | None = strawberry.field(
+        resolver=rating_resolvers.rectification_ticket, permission_classes=[IsAuthenticated])
+    rating_report: RatingReport = strawberry.field(
+        resolver=rating_resolvers.rating_report, permission_classes=[IsAuthenticated],
+        description="好差评统计 per department, item and hall for a period (supervisors; staff: own department)")
 
 
 @strawberry.type
@@ -129,6 +147,25 @@ class Mutation:
                                                        permission_classes=[IsAuthenticated])
     remove_push_device = strawberry.mutation(resolver=inbox.remove_push_device, permission_classes=[IsAuthenticated],
                                              description="Stop pushes to one of my devices (a lost phone), from another")
+    # 好差评 and 差评整改
+    rate_case = strawberry.mutation(resolver=rating_resolvers.rate_case, permission_classes=[IsAuthenticated],
+                                    description="好差评: once per case, after its decision or result")
+    rate_by_token = strawberry.mutation(resolver=rating_resolvers.rate_by_token,
+                                        description="One tap from a push: authorised by its single-use rating token")
+    verify_rating = strawberry.mutation(resolver=rating_resolvers.verify_rating, permission_classes=[IsAuthenticated],
+                                        description="差评核实 (staff): found true or not, with the finding")
+    record_rectification = strawberry.mutation(resolver=rating_resolvers.record_rectification,
+                                               permission_classes=[IsAuthenticated],
+                                               description="整改 (staff): what was changed; asks the person again")
+    record_return_visit = strawberry.mutation(resolver=rating_resolvers.record_return_visit,
+                                              permission_classes=[IsAuthenticated],
+                                              description="回访 (staff): the person's answer on a phone visit")
+    answer_return_visit = strawberry.mutation(resolver=rating_resolvers.answer_return_visit,
+                                              permission_classes=[IsAuthenticated],
+                                              description="The person's own answer to the return visit")
+    confirm_rating_ticket = strawberry.mutation(resolver=rating_resolvers.confirm_rating_ticket,
+                                                permission_classes=[IsAuthenticated],
+                                                description="电子监察 (supervisor): confirm or overrule a finding")
 
 
 @strawberry.type

@@ -19,6 +19,8 @@ from backend.services.catalog import items as catalog
 from backend.services.cases.access import CaseScope, case_scope
 from backend.services.cases.feed import CaseFeed
 from backend.services.notifications.feed import InboxFeed
+from backend.models import Case, Rating, RectificationTicket, TicketEntry
+from backend.services.ratings import report as rating_report, tickets as rating_tickets
 from backend.settings import Settings
 
 
@@ -62,6 +64,20 @@ class Loaders:
     )
     license_type_name: DataLoader[int, str | None] = field(
         default_factory=lambda: DataLoader(load_fn=case_queries.license_names_by_license_id)
+    )
+    # 好差评
+    case: DataLoader[int, Case | None] = field(default_factory=lambda: DataLoader(load_fn=rating_tickets.cases_by_id))
+    rating: DataLoader[int, Rating | None] = field(
+        default_factory=lambda: DataLoader(load_fn=rating_tickets.ratings_by_id)
+    )
+    rating_ticket: DataLoader[int, RectificationTicket | None] = field(
+        default_factory=lambda: DataLoader(load_fn=rating_tickets.tickets_by_rating_id)
+    )
+    ticket_entries: DataLoader[int, list[TicketEntry]] = field(
+        default_factory=lambda: DataLoader(load_fn=rating_tickets.entries_by_ticket_id)
+    )
+    item_satisfaction: DataLoader[int, rating_report.Satisfaction] = field(
+        default_factory=lambda: DataLoader(load_fn=rating_report.satisfaction_by_item_id)
     )
 
 

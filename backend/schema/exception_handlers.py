@@ -9,6 +9,7 @@ import strawberry
 from backend.models.cases import CaseStatus
 from backend.schema.types import cases
 from backend.schema.types import errors as types
+from backend.schema.types import ratings
 from backend.services import errors
 
 
@@ -45,5 +46,22 @@ class ItemNotOnlineHandler(strawberry.ExceptionHandler[errors.ItemNotOnlineError
         return cases.ItemNotOnlineError(code=exception.code, message=exception.message)
 
 
+class AlreadyRatedHandler(strawberry.ExceptionHandler[errors.AlreadyRatedError, ratings.AlreadyRatedError]):
+    def handle(self, exception: errors.AlreadyRatedError, *, field: Any, info: Any) -> ratings.AlreadyRatedError:
+        return ratings.AlreadyRatedError(code=exception.code, message=exception.message)
+
+
+class RatingTokenHandler(strawberry.ExceptionHandler[errors.RatingTokenError, ratings.RatingTokenError]):
+    def handle(self, exception: errors.RatingTokenError, *, field: Any, info: Any) -> ratings.RatingTokenError:
+        return ratings.RatingTokenError(code=exception.code, message=exception.message, reason=exception.reason)
+
+
+class TicketTransitionHandler(strawberry.ExceptionHandler[errors.TicketTransitionError, ratings.TicketTransitionError]):
+    def handle(self, exception: errors.TicketTransitionError, *, field: Any, info: Any) -> ratings.TicketTransitionError:
+        return ratings.TicketTransitionError(code=exception.code, message=exception.message,
+                                             state=ratings.TicketState(exception.state))
+
+
 EXCEPTION_HANDLERS = (ValidationHandler(), NotPermittedHandler(), NotFoundHandler(), InvalidTransitionHandler(),
-                      MaterialsMissingHandler(), ItemNotOnlineHandler())
+                      MaterialsMissingHandler(), ItemNotOnlineHandler(), AlreadyRatedHandler(), RatingTokenHandler(),
+                      TicketTransitionHandler())

@@ -14,6 +14,8 @@ class ErrorCode(StrEnum):
     INVALID_TRANSITION = "INVALID_TRANSITION"
     MATERIALS_MISSING = "MATERIALS_MISSING"
     ITEM_NOT_ONLINE = "ITEM_NOT_ONLINE"
+    ALREADY_RATED = "ALREADY_RATED"
+    INVALID_RATING_TOKEN = "INVALID_RATING_TOKEN"
 
 
 class DomainError(Exception):
@@ -76,3 +78,30 @@ class MaterialsMissingError(DomainError):
 
 class ItemNotOnlineError(DomainError):
     code = ErrorCode.ITEM_NOT_ONLINE
+
+
+class AlreadyRatedError(DomainError):
+    """好差评: one rating per rated thing per person."""
+
+    code = ErrorCode.ALREADY_RATED
+
+
+class RatingTokenError(DomainError):
+    """A one-tap rating token that is unknown, used, expired or not for this case or person.
+    `reason` says which (for the service worker's message); the refusal changes nothing."""
+
+    code = ErrorCode.INVALID_RATING_TOKEN
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class TicketTransitionError(DomainError):
+    """差评整改: the ticket is not in a state that allows the step. `state` is where it stands."""
+
+    code = ErrorCode.INVALID_TRANSITION
+
+    def __init__(self, message: str, *, state: str) -> None:
+        super().__init__(message)
+        self.state = state

@@ -81,6 +81,7 @@ clientsClaim()
 
 const NOTIFICATION_ICON = '/icons/icon-192.png'
 const FALLBACK = { title: '掌上办', body: '您有一条新消息', link: '/inbox' }
+// 满意 / 不满意 on a rating invitation (or return visit) answer straight from the notification.
 const RATINGS = { 'rate-satisfied': 'satisfied', 'rate-unsatisfied': 'unsatisfied' }
 
 // Only paths inside the PWA: a payload never sends the person elsewhere.
@@ -99,6 +100,14 @@ function caseNumberOf(link) {
   } catch {
     return null
   }
+}
+
+// The single-use rating token of an invitation (docs/RATINGS.md): kept only on the notification.
+function ratingOf(payload) {
+  const rating = payload.rating
+  if (!rating || typeof rating !== 'object') return null
+  const token = text(rating.token)
+  return /^rt1_[A-Za-z0-9_-]{16,76}$/.test(token) ? { token, caseNumber: text(rating.caseNumber) || null } : null
 }
 
 function readPayload(event) {
@@ -126,7 +135,7 @@ function notificationOf(payload) {
     icon: NOTIFICATION_ICON,
     badge: NOTIFICATION_ICON,
     data: { link, id: payload.id ?? null, kind: payload.kind ?? null,
-      caseNumber: text(payload.caseNumber) || caseNumberOf(link) },
+      caseNumber: text(payload.caseNumber) || caseNumberOf(link), rating: ratingOf(payload) },
   }
   if (tag) Object.assign(options, { tag, renotify: true })
   if (Array.isArray(payload.actions) && payload.actions.length) {
@@ -151,10 +160,33 @@ self.addEventListener('push', (event) => {
   event.waitUntil(Promise.all([shown, told]))
 })
 
-function withRating(link, rating) {
-  const url = new URL(link, self.location.origin)
-  url.searchParams.set('rate', rating)
-  return url.pathname + url.search + url.hash
+const THANKS = { satisfied: '感谢您的评价', unsatisfied: '已收到您的评价，承办部门将核实整改，并告知您结果' }
+
+// POST /ratings/quick with the token: the app stays closed. The answer shows as a short
+// notification; when it could not be recorded (offline, token used or expired) the
+// notification offers the full rating sheet instead.
+async function rateFromNotification(data, level) {
+  const link = safeLink(data?.link)
+  let body = null
+  try {
+    const response = await fetch('/ratings/quick', {
+      method: 'POST', cache: 'no-store', credentials: 'omit',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ token: data.rating.token, level, caseNumber: data.rating.caseNumber }),
+    })
+    body = await response.json().catch(() => null)
+  } catch {
+    body = null
+  }
+  const ok = !!body?.ok
+  const message = ok ? (body.returnVisit ? '感谢您的回访评价' : THANKS[level])
+    : (typeof body?.error?.message === 'string' ? `${body.error.message}，点此打开评价` : '网络不可用，评价未提交，点此打开评价')
+  await self.registration.showNotification(ok ? '评价已提交' : '评价未提交', {
+    body: message, icon: NOTIFICATION_ICON, badge: NOTIFICATION_ICON, tag: `rated-${data.rating.caseNumber || ''}`,
+    data: { link, id: null, kind: 'RATING_RESULT', caseNumber: data.rating.caseNumber, rating: null },
+  })
+  await tellWindows({ type: 'RATING_RECORDED', caseNumber: data.rating.caseNumber, ok })
+  return ok
 }
 
 // Focus a window of the app and take it to the link; open one when there is none.
@@ -177,10 +209,11 @@ async function openLink(link) {
 
 self.addEventListener('notificationclick', (event) => {
   event.notification.close()
-  let link = safeLink(event.notification.data?.link)
-  // 满意 / 不满意 straight from the notification: the ratings feature reads ?rate= on that page.
-  if (RATINGS[event.action]) link = withRating(link, RATINGS[event.action])
-  event.waitUntil(openLink(link))
+  const data = event.notification.data || {}
+  // 满意 / 不满意 with a token: recorded without opening the app. 更多… (or no token) opens the sheet.
+  const work = RATINGS[event.action] && data.rating ? rateFromNotification(data, RATINGS[event.action])
+    : openLink(safeLink(data.link))
+  event.waitUntil(work)
 })
 
 function keyBytes(base64url) {

@@ -7,6 +7,7 @@ from strawberry import Info
 
 from backend.models import catalog as m
 from backend.schema.context import Context
+from backend.schema.types.ratings import ItemSatisfaction
 
 ItemType = strawberry.enum(m.ItemType, description="事项类型 (Art. 5)")
 Audience = strawberry.enum(m.Audience, description="服务对象: 个人, 企业, 或两者")
@@ -194,6 +195,10 @@ class ServiceItem:
     @strawberry.field(description="可办理本事项的政务大厅")
     async def halls(self, info: Info[Context, None]) -> list[ServiceHall]:
         return [ServiceHall.from_model(row) for row in await info.context.loaders.halls.load(self.item_id)]
+
+    @strawberry.field(description="好差评: 近 12 个月满意度 (one query for a whole list)")
+    async def satisfaction(self, info: Info[Context, None]) -> ItemSatisfaction:
+        return ItemSatisfaction.from_domain(await info.context.loaders.item_satisfaction.load(self.item_id))
 
     @classmethod
     def from_model(cls, row: m.ServiceItem) -> ServiceItem:

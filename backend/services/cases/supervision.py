@@ -23,6 +23,7 @@ from backend.services.cases.lifecycle import SYSTEM_LABEL, now_utc, terminate
 from backend.services.cases.deadlines import deadline_of
 from backend.services.workdays import local_date
 from backend.services.errors import InvalidTransitionError, NotPermittedError
+from backend.services.ratings.tickets import supervise_tickets
 
 log = logging.getLogger("backend.supervision")
 CLOCK_RUNNING = (CaseStatus.ACCEPTED, CaseStatus.UNDER_REVIEW)
@@ -33,6 +34,8 @@ class SupervisionRun:
     warned: int
     flagged_overdue: int
     terminated: int
+    tickets_warned: int = 0  # 差评整改 steps on their last day
+    tickets_overdue: int = 0
 
 
 async def supervise(*, warn_percent: int, bus: Bus | None, now: datetime | None = None) -> SupervisionRun:
@@ -53,9 +56,12 @@ async def supervise(*, warn_percent: int, bus: Bus | None, now: datetime | None 
                                   note=f"已用 {deadline.working_days_used}/{deadline.promised_days} 个工作日，"
                                        f"将于 {deadline.promised_due:%Y年%m月%d日} 到期")
     terminated = await _terminate_unsupplied(today=today, now=now, bus=bus)
-    if warned or flagged or terminated:
-        log.info("supervision: %s warned, %s overdue, %s terminated", warned, flagged, terminated)
-    return SupervisionRun(warned=warned, flagged_overdue=flagged, terminated=terminated)
+    tickets = await supervise_tickets(now=now)
+    if warned or flagged or terminated or tickets.warned or tickets.flagged_overdue:
+        log.info("supervision: %s warned, %s overdue, %s terminated; rectification tickets: %s warned, %s overdue",
+                 warned, flagged, terminated, tickets.warned, tickets.flagged_overdue)
+    return SupervisionRun(warned=warned, flagged_overdue=flagged, terminated=terminated,
+                          tickets_warned=tickets.warned, tickets_overdue=tickets.flagged_overdue)
 
 
 async def _flag(case: Case, *, field_name: str, kind: CaseEventKind, note: str, now: datetime, bus: Bus | None) -> int:

@@ -45,6 +45,7 @@ export function guide(code) {
     serviceItem(code: $code) {
       id code name itemType itemTypeLabel audience highFrequency isBundle isDemo remark
       department { id code name }
+      satisfaction { ratings satisfied rate }
       halls { id name level district address openingHours phone }
       guide {
         basicCode sourceOfPower caseKind caseKindLabel levelExercised implementingBody serviceObject
