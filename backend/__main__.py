@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -16,12 +17,20 @@ log = logging.getLogger("backend")
 def _serve(_args: argparse.Namespace) -> int:
     import uvicorn
 
+    from backend.observability import configure_logging
+
     settings = get_settings()
+    configure_logging(settings)
     if settings.is_dev and settings.host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("APP_ENV=dev is listening on %s; use APP_ENV=production for a public host", settings.host)
     uvicorn.run(
         "backend.app:create_app", factory=True, host=settings.host, port=settings.port,
-        log_level=settings.log_level.lower(), proxy_headers=True, server_header=False,
+        log_level=settings.log_level.lower(), server_header=False, log_config=None,
+        # X-Forwarded-* are applied in the app, from TRUSTED_PROXIES only (backend/app.py).
+        proxy_headers=False,
+        # SIGTERM: stop accepting, close websockets with 1012 (the PWA reconnects at once, to
+        # another instance), give requests in flight this long to finish.
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
     return 0
 
@@ -32,9 +41,11 @@ def _worker(_args: argparse.Namespace) -> int:
 
     from backend.bus import create_bus
     from backend.keys import load_keys
+    from backend.observability import configure_logging, serve_worker_metrics
     from notifications.worker import Worker
 
     settings = get_settings()
+    configure_logging(settings)
 
     async def run() -> None:
         stop = asyncio.Event()
@@ -44,15 +55,31 @@ def _worker(_args: argparse.Namespace) -> int:
         bus = create_bus(settings.redis_url)
         worker = Worker(settings=settings, keys=load_keys(settings), bus=bus)
         await worker.start()
+        metrics_server = serve_worker_metrics(settings) if settings.worker_metrics_port else None
+        gauges = asyncio.create_task(_refresh_gauges(stop), name="worker-metrics-refresh")
         log.info("worker running (broker: %s); Ctrl-C stops it", "redis" if settings.redis_url else "in-memory")
         try:
             await stop.wait()
         finally:
-            await worker.stop()
+            await gauges  # it ends after its current round: a query cut off would hang the shutdown
+            # Jobs in flight finish (bounded by the push timeout); the rest go back to the queue.
+            await worker.stop(grace_seconds=settings.shutdown_grace_seconds)
             await bus.close()
+            if metrics_server is not None:
+                metrics_server.shutdown()
 
     asyncio.run(_with_orm(run))
     return 0
+
+
+async def _refresh_gauges(stop: asyncio.Event, *, seconds: float = 15.0) -> None:
+    from backend import metrics
+
+    while not stop.is_set():
+        await metrics.refresh({})
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await stop.wait()
 
 
 async def _with_orm(coro_factory):  # type: ignore[no-untyped-def]

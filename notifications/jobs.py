@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from tortoise.expressions import Q
 
+from backend import metrics
 from backend.models import PushDelivery, PushSubscription
 from backend.models.notifications import PushState
 from backend.services.deadlines import CHINA
@@ -41,6 +42,10 @@ class RetryPolicy:
             return answer.retry_after if answer.retry_after <= self.max_wait_seconds else None
         backoff = self.base_seconds * 2 ** (attempt - 1)
         return min(self.max_wait_seconds, backoff * (1 + random.random() / 2))
+
+
+_ENDED = {PushState.SENT: metrics.PUSH_SENT, PushState.FAILED: metrics.PUSH_FAILED,
+          PushState.EXPIRED: metrics.PUSH_EXPIRED}
 
 
 def _now() -> datetime:
@@ -88,6 +93,7 @@ async def deliver(delivery_id: int, *, sender: PushSender, policy: RetryPolicy) 
             return await _finish(delivery, PushState.FAILED, status=answer.status,
                                  outcome="retry-exhausted" if answer.transient else "refused", error=answer.error)
         _log_attempt(delivery, status=answer.status, outcome="retry", error=answer.error, wait=wait)
+        metrics.PUSH_RETRIED.inc()
         delivery.lease_until = _now() + timedelta(seconds=wait + lease)
         await delivery.save(update_fields=["attempts", "log", "lease_until"])
         await asyncio.sleep(wait)
@@ -113,6 +119,7 @@ async def _finish(delivery: PushDelivery, state: PushState, *, status: int | Non
     delivery.finished_at = _now()
     delivery.lease_until = None
     await delivery.save(update_fields=["state", "attempts", "log", "finished_at", "lease_until"])
+    _ENDED[state].inc()
     if state is not PushState.SENT:
         log.info("push delivery %s ended %s (%s, status %s)", delivery.id, state.value, outcome, status)
     return state.value

@@ -22,6 +22,7 @@ from backend.resolvers import licenses as license_resolvers
 from backend.resolvers import notifications as inbox
 from backend.schema.errors import MASKED_MESSAGE, should_mask_error
 from backend.schema.extensions import PublicCacheHint
+from backend.schema.metrics_extension import OperationMetrics
 from backend.schema.exception_handlers import EXCEPTION_HANDLERS
 from backend.schema.permissions import IsAuthenticated
 from backend.schema.types.catalog import Department, ServiceHall, ServiceItem, ServiceItemConnection
@@ -176,6 +177,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         lambda: MaskErrors(should_mask_error=should_mask_error, error_message=MASKED_MESSAGE),
         PublicCacheHint,
+        OperationMetrics,
     ]
     if not settings.is_dev:
         extensions.append(DisableIntrospection)
