@@ -67,6 +67,18 @@ async def deliver(delivery_id: int, *, sender: PushSender, policy: RetryPolicy) 
     if not await _lease(delivery_id, seconds=lease):
         row = await PushDelivery.get_or_none(id=delivery_id)
         return row.state.value if row else "MISSING"
+    try:
+        return await _send_until_done(delivery_id, sender=sender, policy=policy, lease=lease)
+    except asyncio.CancelledError:
+        # The worker is stopping and this job ran out of grace: give the delivery back now (the
+        # next sweep, in any worker, resumes it with the attempts it made) rather than leave it
+        # leased until the lease runs out.
+        await PushDelivery.filter(id=delivery_id, state=PushState.PENDING).update(lease_until=None)
+        log.info("push delivery %s returned unfinished (worker stopping)", delivery_id)
+        raise
+
+
+async def _send_until_done(delivery_id: int, *, sender: PushSender, policy: RetryPolicy, lease: float) -> str:
     delivery = await PushDelivery.get(id=delivery_id).select_related("notification", "notification__case", "subscription")
     while True:
         subscription: PushSubscription | None = delivery.subscription
