@@ -1,4 +1,4 @@
-"""Command line: python -m backend {serve,worker,migrate,seed,export-schema,dev-token}."""
+"""Command line: python -m backend {serve,worker,migrate,seed,reencrypt-pii,export-schema,dev-token}."""
 
 from __future__ import annotations
 
@@ -111,6 +111,25 @@ def _seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reencrypt_pii(args: argparse.Namespace) -> int:
+    """After a PII key rotation: seal every stored ID and phone number again under the current
+    keys (PII_ENCRYPTION_KEY / PII_INDEX_KEY); the previous ones (PII_PREVIOUS_ENCRYPTION_KEYS)
+    open what is still sealed under them until this has finished."""
+    from backend.keys import load_keys, pii_vault
+    from backend.services.pii_rotation import reseal_all
+
+    vault = pii_vault(load_keys(get_settings()))
+    report = asyncio.run(_with_orm(lambda: reseal_all(vault=vault, batch=args.batch)))
+    print(f"re-encrypted {report.resealed} of {report.rows} rows with personal data"
+          + (f"; {report.changed_meanwhile} were rewritten meanwhile (already current)" if report.changed_meanwhile else ""))
+    if not report.complete:
+        print(f"{len(report.unreadable)} rows open with no configured key: {', '.join(report.unreadable[:20])}",
+              file=sys.stderr)
+        return 1
+    print("every row is sealed under the current keys: PII_PREVIOUS_ENCRYPTION_KEYS may now be removed")
+    return 0
+
+
 def _export_schema(args: argparse.Namespace) -> int:
     from backend.schema import build_schema
 
@@ -154,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     seed = commands.add_parser("seed", help="load demo data (idempotent)")
     seed.add_argument("--force", action="store_true", help="rewrite even if unchanged")
     seed.set_defaults(run=_seed)
+    reencrypt = commands.add_parser("reencrypt-pii", help="re-seal personal data under the current PII keys")
+    reencrypt.add_argument("--batch", type=int, default=500, help="rows per read")
+    reencrypt.set_defaults(run=_reencrypt_pii)
     export = commands.add_parser("export-schema", help="write schema.graphql")
     export.add_argument("--output", default=str(REPO_ROOT / "schema.graphql"))
     export.add_argument("--check", action="store_true", help="fail if the file is stale")

@@ -99,11 +99,18 @@ class Worker:
     async def _receive(self) -> None:
         # taskiq's receiver, with its finish event in our hands: on stop it takes no new job,
         # waits for the running ones, and hands back what it had fetched but not started.
+        # A Redis hiccup (a timeout on the blocking read) ends a receiver: start another, as
+        # taskiq's own run_receiver_task does.
         with ThreadPoolExecutor(max_workers=1) as executor:
-            receiver = Receiver(broker=self.broker, executor=executor, run_startup=False,
-                                max_async_tasks=MAX_CONCURRENT_JOBS,
-                                wait_tasks_timeout=self._settings.shutdown_grace_seconds)
-            await receiver.listen(self._receiving)
+            while not self._receiving.is_set():
+                receiver = Receiver(broker=self.broker, executor=executor, run_startup=False,
+                                    max_async_tasks=MAX_CONCURRENT_JOBS,
+                                    wait_tasks_timeout=self._settings.shutdown_grace_seconds)
+                try:
+                    await receiver.listen(self._receiving)
+                except Exception:  # noqa: BLE001 (anyio wraps it in an exception group)
+                    log.warning("push job receiver stopped; restarting it", exc_info=True)
+                    await asyncio.sleep(1.0)
 
     async def stop(self, *, grace_seconds: float = 5.0) -> None:
         """Graceful: the loops end their round, no job is taken any more, the jobs running finish
