@@ -11,7 +11,10 @@ member of staff would, through nginx:
   requests nginx sent to the other ("B");
 - A is killed; the client reconnects through nginx (to B) with its cursor and misses nothing;
 - the worker sends the citizen's phone a web push (tests/push_service.py stands in for the
-  browser's push service).
+  browser's push service);
+- in Debian's chromium: the PWA runs under nginx's CSP without a violation, and when the
+  instance holding its websocket stops (SIGTERM, close code 1012) it reconnects at once to the
+  other one and stays live.
 
 Which instance served what is read from the instances' own JSON logs, by the X-Request-Id the
 test sent through nginx. Everything started here is stopped here.
@@ -338,3 +341,66 @@ async def test_the_pwa_runs_under_nginx_csp(stack: Stack) -> None:
     assert seen["fonts"] == ["vant-icon:loaded"]  # the icons, from the inlined font
     assert seen["service_worker"] == "ready"
     assert seen["websocket"] == "open"
+
+
+def _websockets_open(instance: Instance) -> float:
+    text = httpx.get(f"{instance.base}/metrics", timeout=5).text
+    match = re.search(r"^zsb_websocket_connections (\S+)$", text, flags=re.M)
+    assert match, text[:500]
+    return float(match.group(1))
+
+
+def _poll(check: Any, *, timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def _live_case_across_a_restart(stack: Stack, number: str) -> float:
+    """The citizen's case page, live, in chromium; the instance holding its websocket is told to
+    stop (SIGTERM). Returns the seconds until the page's websocket is open on the other one."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.browser.conftest import ARGS, CHROMIUM
+
+    citizen, staff = stack.tokens["citizen"], stack.tokens["staff"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            page = browser.new_page()
+            page.add_init_script(f"sessionStorage.setItem('zsb.session', JSON.stringify("
+                                 f"{{ token: {json.dumps(citizen)}, expiresAt: Date.now() + 3600000 }}))")
+            page.goto(f"{stack.front}/cases/{number}")
+            expect(page.get_by_test_id("case-status")).to_have_text("已提交")
+            holder = _poll(lambda: next((i for i in stack.instances if _websockets_open(i) == 1.0), None),
+                           timeout=10, what="the page's websocket")
+            other = next(instance for instance in stack.instances if instance is not holder)
+            holder.process.send_signal(signal.SIGTERM)
+            stopped = time.monotonic()
+            _poll(lambda: _websockets_open(other) == 1.0, timeout=10, what="the reconnect to the other instance")
+            reconnected = time.monotonic() - stopped
+            moved = httpx.post(f"{stack.front}/graphql", timeout=20, headers={"authorization": f"Bearer {staff}"},
+                               json={"query": _transition("acceptCase"), "variables": {"n": number}})
+            assert moved.json()["data"]["acceptCase"]["case"]["status"] == "ACCEPTED"
+            expect(page.get_by_test_id("case-status")).to_have_text("已受理", timeout=5000)
+            return reconnected
+        finally:
+            browser.close()
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium")
+async def test_the_pwa_reconnects_at_once_when_an_instance_stops(stack: Stack) -> None:
+    """A stopping instance closes its websockets with 1012; the PWA reconnects without its usual
+    backoff (at least 1 s), through nginx, to the other instance, and stays live."""
+    api = Api(stack.front)
+    try:
+        number = (await api.submit_case(stack.tokens["citizen"]))["number"]
+    finally:
+        await api.close()
+    reconnected = await asyncio.to_thread(_live_case_across_a_restart, stack, number)
+    assert reconnected < 1.0, f"the PWA took {reconnected:.2f} s to reconnect"
