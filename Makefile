@@ -10,12 +10,13 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/nul
 	frontend/index.html frontend/vite.config.js frontend/package.json
 
 .PHONY: help run serve install install-test frontend migrate seed test test-sqlite test-services \
-	chromium schema makemigrations bench clean
+	chromium schema makemigrations bench clean nginx prod-smoke
 
 help:
 	@echo "make run    install, build the PWA, migrate, seed demo data, serve http://127.0.0.1:8000"
 	@echo "make test   install test needs (incl. Debian chromium) and run every test"
 	@echo "make schema re-export schema.graphql · make makemigrations · make bench"
+	@echo "make prod-smoke  nginx + two app instances + a worker on PostgreSQL and Redis, driven through nginx"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +70,20 @@ test: install-test chromium frontend
 		echo "== tests on PostgreSQL + Redis =="; \
 		$(PY) -m pytest $(PYTEST_ARGS); \
 	fi
+
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { \
+		echo "installing Debian nginx (with Brotli) for the production smoke test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light \
+			libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static >/dev/null; }
+
+# The production shape on loopback (tests/test_prod_smoke.py): its own database, dropped and
+# recreated (PROD_SMOKE_DATABASE_URL, a name ending in _prod), and a Redis database of its own.
+PROD_SMOKE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/zsb_smoke_prod
+PROD_SMOKE_REDIS_URL ?= redis://127.0.0.1:6379/6
+prod-smoke: install-test frontend nginx
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(PROD_SMOKE_DATABASE_URL)} PROD_SMOKE_DATABASE_URL=$(PROD_SMOKE_DATABASE_URL) \
+		PROD_SMOKE_REDIS_URL=$(PROD_SMOKE_REDIS_URL) $(PY) -m pytest tests/test_prod_smoke.py tests/test_deploy_config.py -v $(PYTEST_ARGS)
 
 schema: install
 	$(PY) -m backend export-schema

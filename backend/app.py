@@ -1,18 +1,22 @@
-"""The Starlette application: GraphQL at /graphql, health at /healthz, the PWA at /."""
+"""The Starlette application: GraphQL at /graphql, liveness at /healthz, readiness at /readyz,
+Prometheus metrics at /metrics, the PWA at /."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from typing import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from backend import ratings_http, uploads_http
 from backend.auth import dev_idp
@@ -23,6 +27,8 @@ from backend.bus import Bus, create_bus, flush_announcements
 from backend.keys import Keys, load_keys
 from backend.ratelimit import RateLimiter
 from backend.db import tortoise_config
+from backend.migrations_runner import pending_migrations
+from backend.observability import RequestContextMiddleware, metrics_endpoint
 from backend.schema import build_schema
 from backend.schema.view import GraphQLView
 from backend.settings import Settings, get_settings
@@ -40,13 +46,18 @@ API_GZIP_MIN_BYTES = 1024
 # (multipart subscriptions, event streams) must reach the client part by part: never buffered.
 API_GZIP = {"minimum_size": API_GZIP_MIN_BYTES, "compresslevel": 6,
             "exclude_content_types": (*DEFAULT_EXCLUDED_CONTENT_TYPES, "multipart/mixed")}
+LIVENESS_CHECK_SECONDS = 2.0
 
 
 async def healthz(request: Request) -> JSONResponse:
+    """Liveness: 200 while the process serves requests, whatever the database or Redis do (an
+    outage there must not get every instance restarted); the body says how they are. Traffic
+    decisions belong to /readyz."""
     bus: Bus = request.app.state.bus
     settings: Settings = request.app.state.settings
     try:
-        await connections.get("default").execute_query("SELECT 1")
+        async with asyncio.timeout(LIVENESS_CHECK_SECONDS):
+            await connections.get("default").execute_query("SELECT 1")
         database_ok = True
     except Exception:  # health must answer, whatever the failure
         log.exception("health check: database unreachable")
@@ -57,7 +68,35 @@ async def healthz(request: Request) -> JSONResponse:
         "database": {"ok": database_ok, "kind": settings.database_kind},
         "bus": {"ok": bus_ok, "kind": bus.kind},
     }
-    return JSONResponse(body, status_code=200 if database_ok and bus_ok else 503,
+    return JSONResponse(body, headers={"cache-control": "no-store"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """Readiness (liveness is /healthz): the database answers, Redis answers, and the schema is
+    at the newest migration. A load balancer sends traffic only to a ready instance."""
+    bus: Bus = request.app.state.bus
+    settings: Settings = request.app.state.settings
+    checks: dict[str, dict[str, object]] = {}
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+        checks["database"] = {"ok": True}
+    except Exception as error:  # readiness must answer, whatever the failure
+        checks["database"] = {"ok": False, "error": type(error).__name__}
+    checks["redis"] = {"ok": await bus.ping(), "kind": bus.kind}
+    if getattr(request.app.state, "migrations_at_head", False):
+        checks["migrations"] = {"ok": True}
+    elif not checks["database"]["ok"]:
+        checks["migrations"] = {"ok": False, "error": "database unreachable"}
+    else:
+        try:
+            pending = await pending_migrations(settings)
+        except Exception as error:  # no migration table yet, or it cannot be read
+            checks["migrations"] = {"ok": False, "error": type(error).__name__}
+        else:
+            checks["migrations"] = {"ok": not pending, "pending": pending}
+            request.app.state.migrations_at_head = not pending  # the head never moves back
+    ready = all(check["ok"] for check in checks.values())
+    return JSONResponse({"status": "ready" if ready else "not ready", **checks}, status_code=200 if ready else 503,
                         headers={"cache-control": "no-store"})
 
 
@@ -113,6 +152,8 @@ def create_app(settings: Settings | None = None, *, identity: Identity | None = 
     # The view takes both HTTP and the websocket upgrade used by subscriptions.
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
         Route("/graphql", GZipMiddleware(graphql, **API_GZIP)),
         WebSocketRoute("/graphql", graphql),
         Route("/.well-known/jwks.json", app_jwks, methods=["GET"]),
@@ -127,7 +168,11 @@ def create_app(settings: Settings | None = None, *, identity: Identity | None = 
         routes.append(Mount("/", SpaStaticFiles(directory=settings.static_dir)))
     else:
         routes.append(Route("/{path:path}", not_built))
-    app = Starlette(routes=routes, lifespan=lifespan)
+    # Outermost first: the request id and metrics see every request; X-Forwarded-For/-Proto are
+    # applied only when the connecting address is a trusted proxy (TRUSTED_PROXIES).
+    middleware = [Middleware(RequestContextMiddleware),
+                  Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))]
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.settings = settings
     app.state.identity = identity
     app.state.limiter = RateLimiter.from_settings(settings)  # one counter store (Redis client) per app

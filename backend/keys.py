@@ -13,6 +13,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from backend.services.identity.privacy import PiiVault
 from backend.settings import Settings, SettingsError
 
 
@@ -23,6 +24,8 @@ class Keys:
     app_signing_pem: bytes  # EC P-256 private key (PEM) for the app's own short-lived tokens
     vapid_pem: bytes  # EC P-256 private key (PEM) that signs web push requests (VAPID, RFC 8292)
     dev_idp_pem: bytes | None  # RSA private key (PEM) of the development identity provider
+    # Earlier PII encryption keys: they still open data until `reencrypt-pii` has run.
+    pii_previous_encryption: tuple[bytes, ...] = ()
 
 
 def _b64key(value: str, name: str) -> bytes:
@@ -71,7 +74,15 @@ def load_keys(settings: Settings) -> Keys:
                        lambda: _pem(ec.generate_private_key(ec.SECP256R1()))),
         dev_idp_pem=(_stored(folder / "dev-idp.pem", lambda: _pem(rsa.generate_private_key(65537, 2048)))
                      if settings.dev_idp_enabled else None),
+        pii_previous_encryption=tuple(_b64key(value, "PII_PREVIOUS_ENCRYPTION_KEYS")
+                                      for value in settings.pii_previous_encryption_keys),
     )
+
+
+def pii_vault(keys: Keys) -> PiiVault:
+    """The vault for personal data: seals with the current key, opens with it or a previous one."""
+    return PiiVault(encryption_key=keys.pii_encryption, index_key=keys.pii_index,
+                    previous_encryption_keys=keys.pii_previous_encryption)
 
 
 def new_test_secrets() -> dict[str, str]:

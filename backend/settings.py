@@ -7,6 +7,7 @@ never prints them, so a settings object can be logged safely.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, fields
 from functools import cache
@@ -96,6 +97,16 @@ class Settings:
     pii_index_key: str | None = field(default=None, repr=False)
     app_signing_key: str | None = field(default=None, repr=False)
     vapid_private_key: str | None = field(default=None, repr=False)  # PEM, EC P-256
+    # Production shape (docs/DEPLOYMENT.md). X-Forwarded-For/-Proto are believed only from these
+    # proxies (addresses or networks, "*" for any); /metrics answers only these addresses; logs
+    # are JSON lines (with the request id) or text; SIGTERM waits this long for requests in flight.
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
+    log_format: str = "text"
+    shutdown_grace_seconds: int = 20
+    worker_metrics_port: int = 0  # `python -m backend worker` serves /metrics here (0: not at all)
+    # PII key rotation: earlier encryption keys still decrypt until `reencrypt-pii` has finished.
+    pii_previous_encryption_keys: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def dev_idp_enabled(self) -> bool:
@@ -233,7 +244,37 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         rating_rectify_days=_int(env, "RATING_RECTIFY_DAYS", 15, low=1, high=90),
         rating_visit_days=_int(env, "RATING_VISIT_DAYS", 3, low=1, high=30),
         rating_token_ttl_hours=_int(env, "RATING_TOKEN_TTL_HOURS", 72, low=1, high=24 * 30),
+        trusted_proxies=_addresses(env, "TRUSTED_PROXIES", Settings.trusted_proxies),
+        metrics_allow=_addresses(env, "METRICS_ALLOW_IPS", Settings.metrics_allow),
+        log_format=_choice(env, "LOG_FORMAT", "json" if app_env == "production" else "text", ("text", "json")),
+        shutdown_grace_seconds=_int(env, "SHUTDOWN_GRACE_SECONDS", 20, low=1, high=600),
+        worker_metrics_port=_int(env, "WORKER_METRICS_PORT", 0, low=0, high=65535),
+        pii_previous_encryption_keys=tuple(k.strip() for k in (env.get("PII_PREVIOUS_ENCRYPTION_KEYS") or "").split(",")
+                                           if k.strip()),
     )
+
+
+def _addresses(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """Comma-separated IP addresses or networks (CIDR); "*" means any."""
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    values = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for value in values:
+        if value == "*":
+            continue
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise SettingsError(f"{name} must list IP addresses or networks (or *), got {value!r}") from None
+    return values
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = env.get(name) or default
+    if value not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
 
 
 def _vapid_subject(value: str) -> str:

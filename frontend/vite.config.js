@@ -41,8 +41,25 @@ const onlyPlannedAssets = (entries) => ({
 // `npm run dev` proxies the API to the backend (BACKEND_URL=http://127.0.0.1:8001 to change it).
 const BACKEND_URL = process.env.BACKEND_URL || 'http://127.0.0.1:8000'
 
+// Vant's icon font comes inlined (woff2, data:) with a fallback on a CDN (at.alicdn.com) that
+// chromium fetches as well. The CSP (docker/nginx.conf) allows fonts only from this origin and
+// data:, and a government app should not tell a third party who opens it: drop the fallback.
+function noCdnFontFallback() {
+  return {
+    name: 'zsb-no-cdn-font-fallback',
+    generateBundle(_options, bundle) {
+      for (const file of Object.values(bundle)) {
+        if (file.type === 'asset' && file.fileName.endsWith('.css') && typeof file.source === 'string') {
+          file.source = file.source.replace(/,\s*url\(\/\/at\.alicdn\.com\/[^)]*\)\s*format\("woff"\)/g, '')
+        }
+      }
+    },
+  }
+}
+
 export default defineConfig({
   plugins: [
+    noCdnFontFallback(),
     vue(),
     planPrecache(),
     // Vant components are imported on demand (no global app.use(Vant)).

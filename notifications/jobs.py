@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from tortoise.expressions import Q
 
+from backend import metrics
 from backend.models import PushDelivery, PushSubscription
 from backend.models.notifications import PushState
 from backend.services.workdays import CHINA
@@ -44,6 +45,10 @@ class RetryPolicy:
         return min(self.max_wait_seconds, backoff * (1 + random.random() / 2))
 
 
+_ENDED = {PushState.SENT: metrics.PUSH_SENT, PushState.FAILED: metrics.PUSH_FAILED,
+          PushState.EXPIRED: metrics.PUSH_EXPIRED}
+
+
 def _now() -> datetime:
     # In the database's zone: SQLite compares timestamps as text (see dispatcher._local).
     return datetime.now(CHINA)
@@ -65,6 +70,20 @@ async def deliver(delivery_id: int, *, sender: PushSender, policy: RetryPolicy,
     if not await _lease(delivery_id, seconds=lease):
         row = await PushDelivery.get_or_none(id=delivery_id)
         return row.state.value if row else "MISSING"
+    try:
+        return await _send_until_done(delivery_id, sender=sender, policy=policy, lease=lease,
+                                      rating_token_ttl=rating_token_ttl)
+    except asyncio.CancelledError:
+        # The worker is stopping and this job ran out of grace: give the delivery back now (the
+        # next sweep, in any worker, resumes it with the attempts it made) rather than leave it
+        # leased until the lease runs out.
+        await PushDelivery.filter(id=delivery_id, state=PushState.PENDING).update(lease_until=None)
+        log.info("push delivery %s returned unfinished (worker stopping)", delivery_id)
+        raise
+
+
+async def _send_until_done(delivery_id: int, *, sender: PushSender, policy: RetryPolicy, lease: float,
+                           rating_token_ttl: timedelta) -> str:
     delivery = await PushDelivery.get(id=delivery_id).select_related("notification", "notification__case", "subscription")
     while True:
         subscription: PushSubscription | None = delivery.subscription
@@ -95,6 +114,7 @@ async def deliver(delivery_id: int, *, sender: PushSender, policy: RetryPolicy,
             return await _finish(delivery, PushState.FAILED, status=answer.status,
                                  outcome="retry-exhausted" if answer.transient else "refused", error=answer.error)
         _log_attempt(delivery, status=answer.status, outcome="retry", error=answer.error, wait=wait)
+        metrics.PUSH_RETRIED.inc()
         delivery.lease_until = _now() + timedelta(seconds=wait + lease)
         await delivery.save(update_fields=["attempts", "log", "lease_until"])
         await asyncio.sleep(wait)
@@ -120,6 +140,7 @@ async def _finish(delivery: PushDelivery, state: PushState, *, status: int | Non
     delivery.finished_at = _now()
     delivery.lease_until = None
     await delivery.save(update_fields=["state", "attempts", "log", "finished_at", "lease_until"])
+    _ENDED[state].inc()
     if state is not PushState.SENT:
         log.info("push delivery %s ended %s (%s, status %s)", delivery.id, state.value, outcome, status)
     return state.value

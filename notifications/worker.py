@@ -15,8 +15,10 @@ import time
 from datetime import timedelta
 from typing import Any, Awaitable, Callable
 
+from concurrent.futures import ThreadPoolExecutor
+
 from taskiq import AsyncBroker, InMemoryBroker
-from taskiq.api import run_receiver_task
+from taskiq.receiver import Receiver
 
 from backend.bus import Bus, relay_wakeups, wait_for_wake
 from backend.keys import Keys
@@ -57,15 +59,24 @@ class Worker:
                                   else MAX_CONCURRENT_JOBS)
 
         async def deliver_push(delivery_id: int) -> str:  # taskiq wants a plain function
-            async with slots:
-                return await deliver(delivery_id, sender=self.sender, policy=self.policy,
-                                     rating_token_ttl=timedelta(hours=settings.rating_token_ttl_hours))
+            job = asyncio.current_task()
+            if job is not None:
+                self._jobs.add(job)
+            try:
+                async with slots:
+                    return await deliver(delivery_id, sender=self.sender, policy=self.policy,
+                                         rating_token_ttl=timedelta(hours=settings.rating_token_ttl_hours))
+            finally:
+                self._jobs.discard(job)  # type: ignore[arg-type]
 
         self._deliver_task = self.broker.register_task(deliver_push, task_name="push.deliver")
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._loops: list[asyncio.Task[None]] = []  # they stop at the end of a round
         self._tasks: list[asyncio.Task[Any]] = []
+        self._jobs: set[asyncio.Task[Any]] = set()  # push jobs running in this process
+        self._receiving = asyncio.Event()  # set: the Redis receiver stops taking jobs
+        self._receiver: asyncio.Task[None] | None = None
 
     async def kick(self, delivery_id: int) -> None:
         await self._deliver_task.kiq(delivery_id)
@@ -84,9 +95,8 @@ class Worker:
                                             name=f"push-dispatcher-listen-{channel}")
                         for channel in (CASE_EVENTS_CHANNEL, NOTIFICATIONS_CHANNEL)]
         if not isinstance(self.broker, InMemoryBroker):
-            self._tasks.append(asyncio.create_task(
-                run_receiver_task(self.broker, max_async_tasks=MAX_CONCURRENT_JOBS, run_startup=False),
-                name="push-receiver"))
+            self._receiving.clear()
+            self._receiver = asyncio.create_task(self._receive(), name="push-receiver")
         if self._settings.supervision_interval_seconds > 0:
             self._loops.append(asyncio.create_task(self._every(
                 self._settings.supervision_interval_seconds, self._supervise, "supervision"), name="supervision"))
@@ -95,27 +105,57 @@ class Worker:
                 self._settings.upload_cleanup_interval_seconds, self._remove_unattached, "upload cleanup"),
                 name="upload-cleanup"))
 
+    async def _receive(self) -> None:
+        # taskiq's receiver, with its finish event in our hands: on stop it takes no new job,
+        # waits for the running ones, and hands back what it had fetched but not started.
+        # A Redis hiccup (a timeout on the blocking read) ends a receiver: start another, as
+        # taskiq's own run_receiver_task does.
+        with ThreadPoolExecutor(max_workers=1) as executor:
+            while not self._receiving.is_set():
+                receiver = Receiver(broker=self.broker, executor=executor, run_startup=False,
+                                    max_async_tasks=MAX_CONCURRENT_JOBS,
+                                    wait_tasks_timeout=self._settings.shutdown_grace_seconds)
+                try:
+                    await receiver.listen(self._receiving)
+                except Exception:  # noqa: BLE001 (anyio wraps it in an exception group)
+                    log.warning("push job receiver stopped; restarting it", exc_info=True)
+                    await asyncio.sleep(1.0)
+
     async def stop(self, *, grace_seconds: float = 5.0) -> None:
+        """Graceful: the loops end their round, no job is taken any more, the jobs running finish
+        within `grace_seconds`; those that do not are cancelled and give their delivery back
+        (jobs.deliver releases the lease), so another worker resumes it at its next sweep."""
+        deadline = asyncio.get_running_loop().time() + grace_seconds
+
+        def left() -> float:
+            return max(0.0, deadline - asyncio.get_running_loop().time())
+
         # The loops that talk to the database finish their round first: a query cut off by a
         # cancellation would answer into a closed event loop after shutdown.
         self._stopping.set()
         self._wake.set()
-        _done, late = await asyncio.wait(self._loops, timeout=grace_seconds)
-        for task in [*late, *self._tasks]:  # listeners and the receiver only wait: cancel them
+        self._receiving.set()
+        _done, late = await asyncio.wait(self._loops, timeout=left()) if self._loops else (set(), set())
+        if self._receiver is not None:
+            _done, unfinished = await asyncio.wait([self._receiver], timeout=left())
+            late |= unfinished
+        for task in [*late, *self._tasks]:  # listeners only wait: cancel them
             task.cancel()
-        for task in [*self._loops, *self._tasks]:
+        for task in [*self._loops, *self._tasks, *([self._receiver] if self._receiver else [])]:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        self._loops, self._tasks = [], []
-        if isinstance(self.broker, InMemoryBroker):
-            await self._drain_in_memory(grace_seconds)
+        self._loops, self._tasks, self._receiver = [], [], None
+        await self._finish_jobs(left())
         await self.broker.shutdown()
         await self.sender.close()
 
-    async def _drain_in_memory(self, grace_seconds: float) -> None:
-        # Jobs still waiting out a Retry-After are cancelled: their lease lapses and the next
-        # worker's sweep resumes them, with the attempts they already made.
-        running = list(getattr(self.broker, "_running_tasks", ()))
+    @property
+    def jobs_running(self) -> int:
+        return len(self._jobs)
+
+    async def _finish_jobs(self, grace_seconds: float) -> None:
+        # In memory, the kicked jobs are tasks of the broker that may not have started yet.
+        running = set(self._jobs) | set(getattr(self.broker, "_running_tasks", ()))
         if not running:
             return
         _done, pending = await asyncio.wait(running, timeout=grace_seconds)

@@ -9,7 +9,7 @@ from typing import Any, Mapping
 import httpx
 
 from backend.jws import KeySet, TokenVerifier, public_jwk, static_key_set
-from backend.keys import Keys
+from backend.keys import Keys, pii_vault
 from backend.services.identity.codes import CodeSigner
 from backend.services.identity.privacy import PiiVault
 from backend.settings import Settings
@@ -47,7 +47,7 @@ def _remote_key_set(settings: Settings) -> KeySet:
 
 
 def build_identity(settings: Settings, keys: Keys) -> Identity:
-    vault = PiiVault(encryption_key=keys.pii_encryption, index_key=keys.pii_index)
+    vault = pii_vault(keys)
     codes = CodeSigner(private_pem=keys.app_signing_pem)
     if settings.dev_idp_enabled and keys.dev_idp_pem:
         issuer = base_url(settings) + DEV_IDP_PATH

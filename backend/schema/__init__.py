@@ -15,6 +15,7 @@ from backend.resolvers import ratings as rating_resolvers
 from backend.schema.errors import MASKED_MESSAGE, should_mask_error
 from backend.schema.extensions import DocumentGuard, PublicCacheHint
 from backend.schema.limits import DocumentLimits
+from backend.schema.metrics_extension import OperationMetrics
 from backend.schema.exception_handlers import EXCEPTION_HANDLERS
 from backend.schema.permissions import IsAuthenticated
 from backend.schema.ratelimit import RateLimitMutations
@@ -202,6 +203,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: MaskErrors(should_mask_error=should_mask_error, error_message=MASKED_MESSAGE),
         PublicCacheHint,
         RateLimitMutations,
+        OperationMetrics,
     ]
     if not settings.is_dev:
         extensions.append(DisableIntrospection)

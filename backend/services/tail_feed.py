@@ -69,6 +69,10 @@ class TailFeed(Generic[R]):
     def follower_count(self) -> int:
         return len(self._slots)
 
+    async def lag(self) -> int:
+        """Rows in the table this feed has not read yet (for metrics)."""
+        return max(0, await self._max_id() - self._high)
+
     async def start(self) -> None:
         self._high = await self._max_id()
         self._tasks = [asyncio.create_task(relay_wakeups(self._bus, channel, self._wake, poll_seconds=self._poll_seconds),

@@ -6,6 +6,8 @@ import { accessToken, session } from '../lib/auth.js'
 
 let client = null
 const reconnected = new Set()
+const SERVICE_RESTART = 1012 // the server is restarting or shutting down (RFC 6455 close code)
+let lastCloseCode = null
 
 /** 'idle' (nothing subscribed) | 'connecting' | 'connected' | 'reconnecting' */
 export const liveState = ref('idle')
@@ -24,8 +26,13 @@ export function wsClient() {
       retryAttempts: Infinity,
       shouldRetry: () => true,
       // Back off, but never more than ~10 s: a phone coming back online should not wait minutes.
-      retryWait: (retries) => new Promise((resolve) =>
-        setTimeout(resolve, Math.min(1000 * 2 ** retries, 8000) + Math.random() * 2000)),
+      // An instance that is shutting down closes with 1012 (Service Restart): reconnect now (the
+      // load balancer sends us to another instance; the jitter spreads its clients over a moment).
+      retryWait: (retries) => new Promise((resolve) => {
+        const now = lastCloseCode === SERVICE_RESTART
+        lastCloseCode = null
+        setTimeout(resolve, now ? Math.random() * 500 : Math.min(1000 * 2 ** retries, 8000) + Math.random() * 2000)
+      }),
       keepAlive: 20000,
       on: {
         connecting: () => { liveState.value = liveState.value === 'idle' ? 'connecting' : 'reconnecting' },
@@ -33,7 +40,10 @@ export function wsClient() {
           liveState.value = 'connected'
           if (wasRetry) reconnected.forEach((fn) => fn())
         },
-        closed: () => { if (liveState.value !== 'idle') liveState.value = 'reconnecting' },
+        closed: (event) => {
+          lastCloseCode = event?.code ?? null
+          if (liveState.value !== 'idle') liveState.value = 'reconnecting'
+        },
       },
     })
   }
