@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from backend.keys import load_keys
 from backend.models import User
 from backend.services.identity.accounts import ID_NUMBER, PHONE, sync_user
-from backend.services.pii_rotation import reseal_all
+from backend.services.identity.pii_rotation import reseal_all
 from backend.services.identity.privacy import PiiVault
 from backend.settings import REPO_ROOT, Settings, SettingsError, load_settings
 
