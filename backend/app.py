@@ -13,7 +13,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
-from backend import uploads_http
+from backend import bookings_http, uploads_http
 from backend.auth import dev_idp
 from backend.services.case_feed import CaseFeed
 from backend.services.inbox_feed import InboxFeed
@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None, *, identity: Identity | None = 
         Route("/auth/config", auth_config, methods=["GET"]),
         Route("/uploads", uploads_http.upload, methods=["POST"]),
         Route("/uploads/{upload_id}", uploads_http.download, methods=["GET"]),
+        Route("/bookings/{number}.ics", bookings_http.booking_calendar, methods=["GET"]),
     ]
     if settings.dev_idp_enabled:
         routes.append(Mount(DEV_IDP_PATH, routes=dev_idp.routes(identity, audience=settings.oidc_audience)))

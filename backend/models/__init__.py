@@ -16,8 +16,17 @@ from backend.models.cases import Case, CaseEvent, CaseMaterial
 from backend.models.licenses import ELicense, ItemLicense, LicenseIssuer, LicenseVerification
 from backend.models.notifications import Notification, NotificationPreferences, PushDelivery, PushSubscription
 from backend.models.uploads import Upload
+from backend.models.bookings import (
+    BookableItem, Booking, BookingSlot, BookingSuspension, HallClosure, HallSchedule,
+)
 
 __all__ = [
+    "BookableItem",
+    "Booking",
+    "BookingSlot",
+    "BookingSuspension",
+    "HallClosure",
+    "HallSchedule",
     "Case",
     "CaseEvent",
     "CaseMaterial",

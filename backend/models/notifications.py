@@ -24,6 +24,7 @@ class NotificationKind(StrEnum):
     BOOKING_REMINDER = "BOOKING_REMINDER"
     RATING_INVITATION = "RATING_INVITATION"
     LICENSE_ISSUED = "LICENSE_ISSUED"
+    BOOKING_CHANGED = "BOOKING_CHANGED"  # a hall closure cancelled it, or booking was suspended
 
     @property
     def label(self) -> str:
@@ -41,6 +42,7 @@ NOTIFICATION_KIND_LABELS = {
     NotificationKind.BOOKING_REMINDER: "预约提醒",
     NotificationKind.RATING_INVITATION: "邀请评价",
     NotificationKind.LICENSE_ISSUED: "电子证照已签发",
+    NotificationKind.BOOKING_CHANGED: "预约变更",
 }
 
 

@@ -18,6 +18,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from backend.resolvers import cases, catalog, identity
+from backend.resolvers import bookings as booking_resolvers
 from backend.resolvers import licenses as license_resolvers
 from backend.resolvers import notifications as inbox
 from backend.schema.errors import MASKED_MESSAGE, should_mask_error
@@ -29,6 +30,7 @@ from backend.schema.types.cases import ApplicationForm, Case, CaseConnection, Ca
 from backend.schema.types.notifications import Notification, NotificationConnection, NotificationPreferences, PushDevice
 from backend.schema.types.identity import DataAccessConnection, Enterprise, IdentityCode, Me
 from backend.schema.types.licenses import License, LicenseConnection, LicenseVerificationConnection
+from backend.schema.types.bookings import BookableHall, Booking, BookingCheckInCode, BookingConnection, BookingSlot, HallBooking
 from backend.settings import Settings
 
 
@@ -88,6 +90,21 @@ class Query:
                                                          permission_classes=[IsAuthenticated])
     web_push_public_key: str = strawberry.field(
         resolver=inbox.web_push_public_key, description="VAPID applicationServerKey (base64url P-256 point); public")
+    # ---- booking (预约) ----
+    bookable_halls: list[BookableHall] = strawberry.field(resolver=booking_resolvers.bookable_halls,
+                                                          description="Halls that take bookings for the item; public")
+    hall_slots: list[BookingSlot] = strawberry.field(
+        resolver=booking_resolvers.hall_slots, description="A hall's slots of an item with the places left; public")
+    my_bookings: BookingConnection = strawberry.field(resolver=booking_resolvers.my_bookings,
+                                                      permission_classes=[IsAuthenticated], description="我的预约")
+    booking: Booking | None = strawberry.field(resolver=booking_resolvers.booking, permission_classes=[IsAuthenticated],
+                                               description="One booking by number; null when not the viewer's")
+    booking_check_in_code: BookingCheckInCode = strawberry.field(
+        resolver=booking_resolvers.booking_check_in_code, permission_classes=[IsAuthenticated],
+        description="签到码: short-lived; the PWA refreshes it on screen")
+    hall_bookings: list[HallBooking] = strawberry.field(
+        resolver=booking_resolvers.hall_bookings, permission_classes=[IsAuthenticated],
+        description="大厅当日预约 (staff): the department's items at the hall; date defaults to today")
 
 
 @strawberry.type
@@ -136,6 +153,22 @@ class Mutation:
                                                        permission_classes=[IsAuthenticated])
     remove_push_device = strawberry.mutation(resolver=inbox.remove_push_device, permission_classes=[IsAuthenticated],
                                              description="Stop pushes to one of my devices (a lost phone), from another")
+    # ---- booking (预约) ----
+    book_slot = strawberry.mutation(resolver=booking_resolvers.book_slot, permission_classes=[IsAuthenticated],
+                                    description="预约: takes one place of the slot, exactly")
+    cancel_booking = strawberry.mutation(resolver=booking_resolvers.cancel_booking, permission_classes=[IsAuthenticated],
+                                         description="Cancel up to the cut-off; the place goes back at once")
+    reschedule_booking = strawberry.mutation(resolver=booking_resolvers.reschedule_booking,
+                                             permission_classes=[IsAuthenticated],
+                                             description="改约 to another slot of the same hall and item")
+    check_in_booking = strawberry.mutation(resolver=booking_resolvers.check_in_booking,
+                                           permission_classes=[IsAuthenticated],
+                                           description="签到 (staff): the scanned or typed check-in code; audited")
+    set_hall_schedule = strawberry.mutation(resolver=booking_resolvers.set_hall_schedule,
+                                            permission_classes=[IsAuthenticated],
+                                            description="Hall hours, and the staff's department's bookable items")
+    close_hall = strawberry.mutation(resolver=booking_resolvers.close_hall, permission_classes=[IsAuthenticated],
+                                     description="闭厅 for a day (staff): cancels its bookings and tells every holder")
 
 
 @strawberry.type
