@@ -21,6 +21,9 @@ from backend.keys import Keys
 from backend.services.case_events import CASE_EVENTS_CHANNEL
 from backend.services.notifications import NOTIFICATIONS_CHANNEL
 from backend.services.supervision import supervise
+from backend.services.bookings.noshow import mark_no_shows
+from backend.services.bookings.reminders import send_reminders
+from backend.services.bookings.rules import BookingRules
 from backend.settings import Settings
 from notifications.broker import build_broker
 from notifications.dispatcher import dispatch_due, sweep
@@ -85,6 +88,8 @@ class Worker:
                 name="push-receiver"))
         if self._settings.supervision_interval_seconds > 0:
             self._loops.append(asyncio.create_task(self._supervision_loop(), name="supervision"))
+        if self._settings.booking_job_interval_seconds > 0:
+            self._loops.append(asyncio.create_task(self._bookings_loop(), name="bookings"))
 
     async def stop(self, *, grace_seconds: float = 5.0) -> None:
         # The loops that talk to the database finish their round first: a query cut off by a
@@ -158,3 +163,21 @@ class Worker:
                 raise
             except Exception:  # one failed round must not end supervision: log and try next time
                 log.exception("supervision round failed")
+
+    async def _bookings_loop(self) -> None:
+        """Booking reminders and no-shows (backend/services/bookings): both safe to run twice,
+        so several workers may run them at once."""
+        rules = BookingRules.of(self._settings)
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._settings.booking_job_interval_seconds):
+                    await self._stopping.wait()
+            if self._stopping.is_set():
+                return
+            try:
+                await send_reminders(rules=rules, bus=self._bus)
+                await mark_no_shows(rules=rules, bus=self._bus)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # one failed round must not end the job: log and try next time
+                log.exception("booking jobs round failed")

@@ -54,7 +54,7 @@ TEST_ISSUER = "https://id.test.invalid"
 def _test_env(data_dir: Path) -> dict[str, str]:
     # Supervision runs when a test calls it; the feed re-reads often so a lost bus message costs little.
     env = {"APP_ENV": "test", "DATA_DIR": str(data_dir), "OIDC_ISSUER": TEST_ISSUER, **_SECRETS,
-           "SUPERVISION_INTERVAL_SECONDS": "0", "FEED_POLL_MS": "500",
+           "SUPERVISION_INTERVAL_SECONDS": "0", "BOOKING_JOB_INTERVAL_SECONDS": "0", "FEED_POLL_MS": "500",
            # Pushes go to the local stand-in (tests/push_service.py) and retry quickly; the worker
            # runs in the app, on Redis streams when TEST_REDIS_URL is set.
            "WORKER_MODE": "inprocess", "PUSH_ENDPOINT_HOSTS": "127.0.0.1", "PUSH_TIMEOUT_MS": "1000",

@@ -20,7 +20,8 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from backend.bus import Bus
-from backend.models import Booking, BookingSlot, BookingSuspension, Case, Enterprise, User
+from backend.models import Booking, BookingSlot, BookingSuspension, Case, Enterprise, ServiceItem, User
+from backend.models.catalog import Audience
 from backend.models.bookings import BookingStatus
 from backend.models.cases import CaseEventKind
 from backend.models.identity import MembershipRole
@@ -102,9 +103,12 @@ def _span(minutes: int) -> str:
     return f"{minutes // 60} 小时" if minutes % 60 == 0 else f"{minutes} 分钟"
 
 
-async def _enterprise_for(user: User, *, uscc: str | None, item_code: str) -> Enterprise | None:
+async def _enterprise_for(user: User, *, uscc: str | None, item: ServiceItem) -> Enterprise | None:
     if not uscc or not uscc.strip():
         return None
+    item_code = item.code
+    if item.audience is Audience.PERSON:
+        raise ValidationError(field="enterpriseUscc", message="该事项只面向个人办理，不能以企业名义预约")
     access = await enterprise_access(user=user, uscc=uscc)
     if access is None:
         raise NotPermittedError("你不是该企业的法定代表人，或没有有效的经办授权")
@@ -161,7 +165,7 @@ async def book(*, user: User, request: BookingRequest, rules: BookingRules, bus:
     now = now or now_local()
     slot = await _slot_for(request, rules=rules, now=now)
     await _check_not_suspended(user, now=now)
-    enterprise = await _enterprise_for(user, uscc=request.enterprise_uscc, item_code=slot.item.code)
+    enterprise = await _enterprise_for(user, uscc=request.enterprise_uscc, item=slot.item)
     case = await _case_for(user, number=request.case_number, item_id=slot.item_id)
     event = None
     try:
