@@ -139,3 +139,58 @@ def test_an_enterprise_agent_books_for_the_enterprise_and_it_shows_in_the_space(
     expect(legal.get_by_test_id("enterprise-bookings")).to_contain_text("市级储备粮承储资格认定")
     page.get_by_test_id("enterprise-bookings").get_by_test_id("booking-cell").first.click()
     expect(page).to_have_url(re.compile(rf"/bookings/{number}$"))
+
+
+_NO_SHOW_JOB = """
+import asyncio, sys
+from datetime import datetime
+from tortoise import Tortoise
+from backend.services.bookings.noshow import mark_no_shows
+from backend.services.bookings.rules import BookingRules
+async def main(url, at):
+    await Tortoise.init(db_url=url, modules={"models": ["backend.models"]}, use_tz=True, timezone="Asia/Shanghai")
+    try:
+        print(await mark_no_shows(rules=BookingRules(), bus=None, now=datetime.fromisoformat(at)))
+    finally:
+        await Tortoise.close_connections()
+asyncio.run(main(sys.argv[1], sys.argv[2]))
+"""
+
+
+@pytest.mark.postgres
+def test_a_booking_not_checked_in_becomes_a_no_show_on_the_staff_list(
+        page: Page, new_page: Callable[[], Page], live_server: str) -> None:
+    """The no-show job run (twice) as the worker runs it, at a moment after the slot's end + grace,
+    on the live server's database; the window's list then shows 未到（爽约）."""
+    import subprocess
+    import sys
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from tests.conftest import TEST_DATABASE_URL
+
+    citizen = new_page()
+    sign_in(citizen, "citizen")
+    token = session_token(citizen)
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    hall = next(h["hall"]["id"] for h in api(live_server, None, HALLS, {"i": TEACHER})["bookableHalls"]
+                if h["hall"]["name"] == "西安市政务服务中心")
+    slots = [s for s in api(live_server, None, SLOTS, {"h": hall, "i": TEACHER, "f": today, "t": today})["hallSlots"]
+             if s["open"] and s["placesLeft"]]
+    if not slots:
+        pytest.skip("no slot left today at the city hall (a holiday, or past the cut-off)")
+    booked = api(live_server, token, BOOK, {"input": {"slotId": slots[0]["id"], "hallId": hall, "itemCode": TEACHER}})
+    number = booked["bookSlot"]["booking"]["number"]
+    live_db = TEST_DATABASE_URL.replace("postgresql://", "postgres://", 1) + "_live"
+    after_end = f"{today}T23:59:00+08:00"
+    runs = [subprocess.run([sys.executable, "-c", _NO_SHOW_JOB, live_db, after_end], capture_output=True, text=True,
+                           timeout=60, check=True).stdout.strip() for _ in range(2)]
+    assert int(runs[0]) >= 1 and runs[1] == "0", runs  # the second run finds nothing left to mark
+
+    sign_in(page, "staff")
+    page.get_by_test_id("staff-bookings-link").click()
+    row = page.get_by_test_id("hall-bookings").get_by_test_id("hall-booking").filter(has_text=number)
+    expect(row).to_contain_text("未到（爽约）", timeout=15000)
+    citizen.goto(f"/bookings/{number}")
+    expect(citizen.get_by_test_id("booking-status")).to_have_text("未到（爽约）")
+    expect(citizen.get_by_test_id("cancel-booking")).to_have_count(0)
