@@ -210,3 +210,26 @@ async def test_a_booking_linked_to_a_case_shows_on_its_timeline(
     wrong = await book(client, citizen, slot=slots[-1]["id"], hall=hall.id, item=TEACHER, caseNumber="ZSB-NOPE")
     assert wrong["__typename"] == "InputError" and wrong["field"] == "caseNumber"
     await call(client, citizen, CANCEL, {"number": result["booking"]["number"]})  # the persona's limit stays free
+
+
+async def test_a_booking_number_that_collides_is_drawn_again_not_reported_as_a_limit(app: object) -> None:
+    import pytest
+
+    hall, item = await bookable_item(capacity=3)
+    first, second = await User.create(sub="collide-1", name="甲"), await User.create(sub="collide-2", name="乙")
+    from backend.services.bookings.slots import hall_slots
+
+    now = now_local()
+    views = await hall_slots(hall_id=hall.id, item_code=item.code, start=now.date(), end=now.date() + timedelta(days=7),
+                             rules=BookingRules(), now=now)
+    request = service.BookingRequest(slot_id=views[0].slot.id, hall_id=hall.id, item_code=item.code)
+    taken = await service.book(user=first, request=request, rules=BookingRules(), bus=None)
+    numbers = iter([taken.number, "YY20991231" + "7" * 10])
+    patch = pytest.MonkeyPatch()
+    patch.setattr(service, "new_number", lambda *, on: next(numbers))
+    try:
+        again = await service.book(user=second, request=request, rules=BookingRules(), bus=None)
+    finally:
+        patch.undo()
+    assert again.number == "YY20991231" + "7" * 10
+    assert (await BookingSlot.get(id=views[0].slot.id)).booked == 2

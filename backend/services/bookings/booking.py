@@ -20,7 +20,7 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from backend.bus import Bus
-from backend.models import Booking, BookingSlot, BookingSuspension, Case, Enterprise, ServiceItem, User
+from backend.models import Booking, BookingSlot, BookingSuspension, Case, CaseEvent, Enterprise, ServiceItem, User
 from backend.models.catalog import Audience
 from backend.models.bookings import BookingStatus
 from backend.models.cases import CaseEventKind
@@ -39,6 +39,7 @@ from backend.services.identity import enterprise_access
 from backend.services.pagination import Page, check_page_size, decode_cursor
 
 NUMBER_PREFIX = "YY"
+NUMBER_ATTEMPTS = 3
 ACTIVE = BookingStatus.BOOKED
 
 
@@ -53,7 +54,7 @@ class BookingRequest:
 
 def new_number(*, on: datetime) -> str:
     """Not guessable (someone else's booking is NOT_FOUND anyway), short enough to read out."""
-    return f"{NUMBER_PREFIX}{local_date(on):%Y%m%d}{secrets.randbelow(10**8):08d}"
+    return f"{NUMBER_PREFIX}{local_date(on):%Y%m%d}{secrets.randbelow(10**10):010d}"
 
 
 def active_key(*, user_id: int, item_id: int, day: object) -> str:
@@ -135,13 +136,14 @@ async def _check_limits(conn: BaseDBAsyncClient, *, user: User, item_id: int, da
                         rules: BookingRules, moving: int | None = None) -> None:
     """Under the person's row lock (taken by the caller), so two of their own requests at once
     cannot both pass; the unique active_key is the backstop for the per-day rule."""
-    active = Booking.filter(user_id=user.id, status=ACTIVE).using_db(conn)
+    query = Booking.filter(user_id=user.id, status=ACTIVE).using_db(conn)
     if moving is not None:
-        active = active.exclude(id=moving)
-    if moving is None and await active.count() >= rules.max_active:
+        query = query.exclude(id=moving)
+    active = await query.values_list("item_id", "day")  # one statement for both rules
+    if moving is None and len(active) >= rules.max_active:
         raise BookingLimitError(f"每人最多同时保留 {rules.max_active} 个有效预约，请先办理或取消已有预约",
                                 limit=rules.max_active)
-    if await active.filter(item_id=item_id, day=day).exists():
+    if (item_id, day) in {(i, d) for i, d in active}:
         raise BookingLimitError("同一事项每人每天只能预约一次", limit=1)
 
 
@@ -167,27 +169,37 @@ async def book(*, user: User, request: BookingRequest, rules: BookingRules, bus:
     await _check_not_suspended(user, now=now)
     enterprise = await _enterprise_for(user, uscc=request.enterprise_uscc, item=slot.item)
     case = await _case_for(user, number=request.case_number, item_id=slot.item_id)
-    event = None
-    try:
-        async with in_transaction() as conn:
-            await User.select_for_update().using_db(conn).get(id=user.id)
-            await _check_limits(conn, user=user, item_id=slot.item_id, day=slot.day, rules=rules)
-            booking = Booking(number=new_number(on=now), user_id=user.id, enterprise=enterprise, slot_id=slot.id,
-                              hall_id=slot.hall_id, item_id=slot.item_id, day=slot.day, starts_at=slot.starts_at,
-                              ends_at=slot.ends_at, status=ACTIVE, case=case,
-                              active_key=active_key(user_id=user.id, item_id=slot.item_id, day=slot.day))
-            await booking.save(using_db=conn)
-            await _take_place(conn, slot.id)
-            if case is not None:
-                event = await record_event(conn, case=case, kind=CaseEventKind.BOOKED, actor=user,
-                                           actor_label=user.name, note=_where(slot),
-                                           data={"booking": booking.number})
-    except IntegrityError:
-        # The unique active_key: the same person's other request for this item and day won.
-        raise BookingLimitError("同一事项每人每天只能预约一次", limit=1) from None
+    key = active_key(user_id=user.id, item_id=slot.item_id, day=slot.day)
+    for attempt in range(NUMBER_ATTEMPTS):
+        try:
+            booking, event = await _book_once(user=user, slot=slot, enterprise=enterprise, case=case, key=key,
+                                              rules=rules, now=now)
+            break
+        except IntegrityError:
+            # Either unique index: the active key (the same person's other request for this item
+            # and day won) or, rarely, the random number. Only the first is the person's error.
+            if await Booking.exists(active_key=key) or attempt == NUMBER_ATTEMPTS - 1:
+                raise BookingLimitError("同一事项每人每天只能预约一次", limit=1) from None
     if event is not None:
         announce(bus, event)
     return booking
+
+
+async def _book_once(*, user: User, slot: BookingSlot, enterprise: Enterprise | None, case: Case | None, key: str,
+                     rules: BookingRules, now: datetime) -> tuple[Booking, CaseEvent | None]:
+    event = None
+    async with in_transaction() as conn:
+        await User.select_for_update().using_db(conn).get(id=user.id)
+        await _check_limits(conn, user=user, item_id=slot.item_id, day=slot.day, rules=rules)
+        booking = Booking(number=new_number(on=now), user_id=user.id, enterprise=enterprise, slot_id=slot.id,
+                          hall_id=slot.hall_id, item_id=slot.item_id, day=slot.day, starts_at=slot.starts_at,
+                          ends_at=slot.ends_at, status=ACTIVE, case=case, active_key=key)
+        await booking.save(using_db=conn)
+        await _take_place(conn, slot.id)
+        if case is not None:
+            event = await record_event(conn, case=case, kind=CaseEventKind.BOOKED, actor=user, actor_label=user.name,
+                                       note=_where(slot), data={"booking": booking.number})
+    return booking, event
 
 
 # ---- reading ------------------------------------------------------------------------------
