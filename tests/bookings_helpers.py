@@ -128,6 +128,8 @@ async def bookable_item(*, capacity: int, slot_minutes: int = 30) -> tuple[Servi
     """A fresh item at the first hall, bookable with `capacity` places per slot."""
     department = await make_department()
     item = (await make_items(department=department, count=1, prefix=f"B{uuid.uuid4().hex[:6].upper()}"))[0]
+    # Marked as demo data, so the real catalog's counts (72 items, 18 departments) stay true.
+    await ServiceItem.filter(id=item.id).update(is_demo=True, remark="演示数据：预约测试事项")
     hall = await ServiceHall.first()
     assert hall is not None
     await BookableItem.create(hall=hall, item=item, window="测试窗口", slot_minutes=slot_minutes, capacity=capacity)
