@@ -126,19 +126,24 @@ def test_an_enterprise_agent_books_for_the_enterprise_and_it_shows_in_the_space(
     sign_in(legal, "enterprise-legal")
     expires = (datetime.now(timezone.utc) + timedelta(days=30)).isoformat()
     granted = api(live_server, session_token(legal), """mutation($input: GrantAgentAuthorityInput!) {
-        grantAgentAuthority(input: $input) { __typename } }""", {"input": {
+        grantAgentAuthority(input: $input) { __typename ... on AgentAuthorityGranted { authority { id } } } }""",
+        {"input": {
         "uscc": DEMO_ENTERPRISE_USCC, "agentIdNumber": PERSONAS["enterprise-agent"].id_number,
         "scope": [GRAIN], "expiresAt": expires}})
     assert granted["grantAgentAuthority"]["__typename"] == "AgentAuthorityGranted", granted
-    number = book_from_guide(page, item=GRAIN, name="市级储备粮承储资格认定", window="市发改委窗口", enterprise=True)
-    expect(page.get_by_test_id("booking-confirmation")).to_be_visible()
-    page.goto(f"/enterprise/{DEMO_ENTERPRISE_USCC}")
-    expect(page.get_by_test_id("enterprise-bookings")).to_contain_text("市级储备粮承储资格认定")
-    # The legal representative sees it in the space too.
-    legal.goto(f"/enterprise/{DEMO_ENTERPRISE_USCC}")
-    expect(legal.get_by_test_id("enterprise-bookings")).to_contain_text("市级储备粮承储资格认定")
-    page.get_by_test_id("enterprise-bookings").get_by_test_id("booking-cell").first.click()
-    expect(page).to_have_url(re.compile(rf"/bookings/{number}$"))
+    try:
+        number = book_from_guide(page, item=GRAIN, name="市级储备粮承储资格认定", window="市发改委窗口", enterprise=True)
+        expect(page.get_by_test_id("booking-confirmation")).to_be_visible()
+        page.goto(f"/enterprise/{DEMO_ENTERPRISE_USCC}")
+        expect(page.get_by_test_id("enterprise-bookings")).to_contain_text("市级储备粮承储资格认定")
+        # The legal representative sees it in the space too.
+        legal.goto(f"/enterprise/{DEMO_ENTERPRISE_USCC}")
+        expect(legal.get_by_test_id("enterprise-bookings")).to_contain_text("市级储备粮承储资格认定")
+        page.get_by_test_id("enterprise-bookings").get_by_test_id("booking-cell").first.click()
+        expect(page).to_have_url(re.compile(rf"/bookings/{number}$"))
+    finally:  # the identity tests expect the agent without an authority
+        api(live_server, session_token(legal), """mutation($id: ID!) { revokeAgentAuthority(id: $id) { __typename } }""",
+            {"id": granted["grantAgentAuthority"]["authority"]["id"]})
 
 
 _NO_SHOW_JOB = """
