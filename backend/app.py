@@ -18,7 +18,7 @@ from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from backend import ratings_http, uploads_http
+from backend import bookings_http, ratings_http, uploads_http
 from backend.auth import dev_idp
 from backend.services.cases.feed import CaseFeed
 from backend.services.notifications.feed import InboxFeed
@@ -161,6 +161,7 @@ def create_app(settings: Settings | None = None, *, identity: Identity | None = 
         Route("/uploads", uploads_http.upload, methods=["POST"]),
         Route("/uploads/{upload_id}", uploads_http.download, methods=["GET"]),
         Route("/ratings/quick", ratings_http.quick_rating, methods=["POST"]),
+        Route("/bookings/{number}.ics", bookings_http.booking_calendar, methods=["GET"]),
     ]
     if settings.dev_idp_enabled:
         routes.append(Mount(DEV_IDP_PATH, routes=dev_idp.routes(identity, audience=settings.oidc_audience)))

@@ -65,6 +65,17 @@ class Settings:
     rate_limit_mutations_per_address: int = 6000
     rate_limit_uploads_per_token: int = 120
     rate_limit_uploads_per_address: int = 1200
+    # Booking (预约) at halls: see docs/BOOKINGS.md.
+    booking_days_ahead: int = 7  # booking opens this many days ahead
+    booking_cutoff_minutes: int = 120  # no booking, cancelling or rescheduling closer to the start
+    booking_max_active: int = 3  # active bookings per person
+    booking_no_show_grace_minutes: int = 15  # after the slot's end, a booking not checked in is NO_SHOW
+    booking_no_show_limit: int = 3  # this many no-shows ...
+    booking_no_show_window_days: int = 30  # ... within these days ...
+    booking_suspension_days: int = 7  # ... suspend online booking this long
+    booking_reminder_hour: int = 18  # the day-before reminder, local hour
+    booking_code_seconds: int = 120  # check-in QR lifetime
+    booking_job_interval_seconds: int = 60  # reminders and no-shows; 0: only when called
     # Web push (RFC 8030/8291/8292). Endpoints are accepted only on these push services' hosts
     # (a host or any subdomain of it): the server POSTs to them, so they must not point inward.
     vapid_subject: str = "mailto:zhangshangban@xa.gov.cn"
@@ -251,6 +262,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         worker_metrics_port=_int(env, "WORKER_METRICS_PORT", 0, low=0, high=65535),
         pii_previous_encryption_keys=tuple(k.strip() for k in (env.get("PII_PREVIOUS_ENCRYPTION_KEYS") or "").split(",")
                                            if k.strip()),
+        booking_days_ahead=_int(env, "BOOKING_DAYS_AHEAD", 7, low=1, high=90),
+        booking_cutoff_minutes=_int(env, "BOOKING_CUTOFF_MINUTES", 120, low=0, high=7 * 24 * 60),
+        booking_max_active=_int(env, "BOOKING_MAX_ACTIVE", 3, low=1, high=50),
+        booking_no_show_grace_minutes=_int(env, "BOOKING_NO_SHOW_GRACE_MINUTES", 15, low=0, high=24 * 60),
+        booking_no_show_limit=_int(env, "BOOKING_NO_SHOW_LIMIT", 3, low=1, high=100),
+        booking_no_show_window_days=_int(env, "BOOKING_NO_SHOW_WINDOW_DAYS", 30, low=1, high=365),
+        booking_suspension_days=_int(env, "BOOKING_SUSPENSION_DAYS", 7, low=0, high=365),
+        booking_reminder_hour=_int(env, "BOOKING_REMINDER_HOUR", 18, low=0, high=23),
+        booking_code_seconds=_int(env, "BOOKING_CODE_SECONDS", 120, low=10, high=3600),
+        booking_job_interval_seconds=_int(env, "BOOKING_JOB_INTERVAL_SECONDS", 60, low=0, high=86400),
     )
 
 

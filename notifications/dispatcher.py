@@ -20,7 +20,7 @@ from typing import Awaitable, Callable
 from backend.models import Notification, PushDelivery, PushSubscription
 from backend.models.notifications import PushState
 from backend.services.workdays import CHINA
-from backend.services.notifications.inbox import preferences_of
+from backend.services.notifications.inbox import ignores_quiet_hours, preferences_of
 
 log = logging.getLogger("notifications.dispatcher")
 
@@ -58,7 +58,7 @@ async def dispatch_due(*, kick: Kick, now: datetime | None = None) -> int:
         wanted = prefs[row.user_id]
         if not wanted.pushes(row.kind) or not devices[row.user_id]:
             continue
-        quiet_until = wanted.quiet_until(now)
+        quiet_until = None if ignores_quiet_hours(row.source) else wanted.quiet_until(now)
         if quiet_until is not None:
             deferred[quiet_until].append(row.id)
             continue

@@ -26,6 +26,9 @@ from backend.services.cases.events import CASE_EVENTS_CHANNEL
 from backend.services.notifications.inbox import NOTIFICATIONS_CHANNEL
 from backend.services.cases.supervision import supervise
 from backend.services.cases.uploads import remove_unattached
+from backend.services.bookings.noshow import mark_no_shows
+from backend.services.bookings.reminders import send_reminders
+from backend.services.bookings.rules import BookingRules
 from backend.settings import Settings
 from notifications.broker import build_broker
 from notifications.dispatcher import dispatch_due, sweep
@@ -104,6 +107,10 @@ class Worker:
             self._loops.append(asyncio.create_task(self._every(
                 self._settings.upload_cleanup_interval_seconds, self._remove_unattached, "upload cleanup"),
                 name="upload-cleanup"))
+
+        if self._settings.booking_job_interval_seconds > 0:
+            self._loops.append(asyncio.create_task(self._every(
+                self._settings.booking_job_interval_seconds, self._booking_jobs, "booking jobs"), name="bookings"))
 
     async def _receive(self) -> None:
         # taskiq's receiver, with its finish event in our hands: on stop it takes no new job,
@@ -214,3 +221,10 @@ class Worker:
                 raise
             except Exception:  # one failed round must not end the job: log and try next time
                 log.exception("%s round failed", what)
+
+    async def _booking_jobs(self) -> None:
+        """Booking reminders and no-shows (backend/services/bookings): both safe to run twice,
+        so several workers may run them at once."""
+        rules = BookingRules.of(self._settings)
+        await send_reminders(rules=rules, bus=self._bus)
+        await mark_no_shows(rules=rules, bus=self._bus)

@@ -54,11 +54,17 @@ TEST_ISSUER = "https://id.test.invalid"
 def _test_env(data_dir: Path) -> dict[str, str]:
     # Supervision runs when a test calls it; the feed re-reads often so a lost bus message costs little.
     env = {"APP_ENV": "test", "DATA_DIR": str(data_dir), "OIDC_ISSUER": TEST_ISSUER, **_SECRETS,
-           "SUPERVISION_INTERVAL_SECONDS": "0", "FEED_POLL_MS": "500",
+           "SUPERVISION_INTERVAL_SECONDS": "0", "BOOKING_JOB_INTERVAL_SECONDS": "0", "FEED_POLL_MS": "500",
            # Pushes go to the local stand-in (tests/push_service.py) and retry quickly; the worker
            # runs in the app, on Redis streams when TEST_REDIS_URL is set.
            "WORKER_MODE": "inprocess", "PUSH_ENDPOINT_HOSTS": "127.0.0.1", "PUSH_TIMEOUT_MS": "1000",
-           "PUSH_RETRY_BASE_MS": "20", "PUSH_RETRY_MAX_WAIT_SECONDS": "2"}
+           "PUSH_RETRY_BASE_MS": "20", "PUSH_RETRY_MAX_WAIT_SECONDS": "2",
+           # The personas make hundreds of mutations and uploads a minute across the suite: the
+           # rate limits and the daily upload quota are tested with their own settings
+           # (tests/test_rate_limits.py, tests/test_uploads_limits.py), and off for the rest.
+           "RATE_LIMIT_MUTATIONS_PER_TOKEN": "0", "RATE_LIMIT_MUTATIONS_PER_ADDRESS": "0",
+           "RATE_LIMIT_UPLOADS_PER_TOKEN": "0", "RATE_LIMIT_UPLOADS_PER_ADDRESS": "0",
+           "UPLOAD_DAILY_FILES": "1000000"}
     if TEST_DATABASE_URL:
         env["DATABASE_URL"] = TEST_DATABASE_URL
     if TEST_REDIS_URL:

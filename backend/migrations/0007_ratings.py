@@ -9,7 +9,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0005_licenses')]
+    dependencies = [('models', '0006_bookings')]
 
     initial = False
 

@@ -17,8 +17,17 @@ from backend.models.licenses import ELicense, ItemLicense, LicenseIssuer, Licens
 from backend.models.notifications import Notification, NotificationPreferences, PushDelivery, PushSubscription
 from backend.models.uploads import Upload
 from backend.models.ratings import Rating, RatingToken, RectificationTicket, TicketEntry
+from backend.models.bookings import (
+    BookableItem, Booking, BookingSlot, BookingSuspension, HallClosure, HallSchedule,
+)
 
 __all__ = [
+    "BookableItem",
+    "Booking",
+    "BookingSlot",
+    "BookingSuspension",
+    "HallClosure",
+    "HallSchedule",
     "Case",
     "CaseEvent",
     "CaseMaterial",

@@ -59,6 +59,8 @@ class CaseEventKind(StrEnum):
     DUE_SOON = "DUE_SOON"  # 电子监察 warning before the promised limit
     OVERDUE = "OVERDUE"
     OVERDUE_EXPLAINED = "OVERDUE_EXPLAINED"
+    BOOKED = "BOOKED"  # a hall visit booked for the case (backend/services/bookings)
+    BOOKING_CHECKED_IN = "BOOKING_CHECKED_IN"
 
     @property
     def label(self) -> str:
@@ -79,6 +81,8 @@ CASE_EVENT_LABELS = {
     CaseEventKind.DUE_SOON: "即将到期预警",
     CaseEventKind.OVERDUE: "已超期",
     CaseEventKind.OVERDUE_EXPLAINED: "超期原因说明",
+    CaseEventKind.BOOKED: "已预约到厅办理",
+    CaseEventKind.BOOKING_CHECKED_IN: "预约已签到",
 }
 
 

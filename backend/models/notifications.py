@@ -27,6 +27,7 @@ class NotificationKind(StrEnum):
     CASE_SUBMITTED = "CASE_SUBMITTED"  # the applicant's own receipt: the application reached the department
     RECTIFICATION_PROGRESS = "RECTIFICATION_PROGRESS"  # 差评整改: each step of the ticket
     RATING_RETURN_VISIT = "RATING_RETURN_VISIT"  # 整改回访: asks the person again
+    BOOKING_CHANGED = "BOOKING_CHANGED"  # a hall closure cancelled it, or booking was suspended
 
     @property
     def label(self) -> str:
@@ -47,6 +48,7 @@ NOTIFICATION_KIND_LABELS = {
     NotificationKind.CASE_SUBMITTED: "申请已提交",
     NotificationKind.RECTIFICATION_PROGRESS: "差评整改进展",
     NotificationKind.RATING_RETURN_VISIT: "整改回访",
+    NotificationKind.BOOKING_CHANGED: "预约变更",
 }
 
 

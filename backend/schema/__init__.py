@@ -9,6 +9,7 @@ from strawberry.extensions import DisableIntrospection, MaskErrors, MaxTokensLim
 from strawberry.schema.config import StrawberryConfig
 
 from backend.resolvers import cases, catalog, identity
+from backend.resolvers import bookings as booking_resolvers
 from backend.resolvers import licenses as license_resolvers
 from backend.resolvers import notifications as inbox
 from backend.resolvers import ratings as rating_resolvers
@@ -25,6 +26,7 @@ from backend.schema.types.notifications import Notification, NotificationConnect
 from backend.schema.types.identity import DataAccessConnection, Enterprise, IdentityCode, Me
 from backend.schema.types.licenses import License, LicenseConnection, LicenseVerificationConnection
 from backend.schema.types.ratings import ItemSatisfaction, Rating, RatingLevelOption, RatingReport, RectificationTicket
+from backend.schema.types.bookings import BookableHall, Booking, BookingCheckInCode, BookingConnection, BookingSlot, HallBooking
 from backend.settings import Settings
 
 
@@ -100,6 +102,21 @@ class Query:
     rating_report: RatingReport = strawberry.field(
         resolver=rating_resolvers.rating_report, permission_classes=[IsAuthenticated],
         description="好差评统计 per department, item and hall for a period (supervisors; staff: own department)")
+    # ---- booking (预约) ----
+    bookable_halls: list[BookableHall] = strawberry.field(resolver=booking_resolvers.bookable_halls,
+                                                          description="Halls that take bookings for the item; public")
+    hall_slots: list[BookingSlot] = strawberry.field(
+        resolver=booking_resolvers.hall_slots, description="A hall's slots of an item with the places left; public")
+    my_bookings: BookingConnection = strawberry.field(resolver=booking_resolvers.my_bookings,
+                                                      permission_classes=[IsAuthenticated], description="我的预约")
+    booking: Booking | None = strawberry.field(resolver=booking_resolvers.booking, permission_classes=[IsAuthenticated],
+                                               description="One booking by number; null when not the viewer's")
+    booking_check_in_code: BookingCheckInCode = strawberry.field(
+        resolver=booking_resolvers.booking_check_in_code, permission_classes=[IsAuthenticated],
+        description="签到码: short-lived; the PWA refreshes it on screen")
+    hall_bookings: list[HallBooking] = strawberry.field(
+        resolver=booking_resolvers.hall_bookings, permission_classes=[IsAuthenticated],
+        description="大厅当日预约 (staff): the department's items at the hall; date defaults to today")
 
 
 @strawberry.type
@@ -167,6 +184,22 @@ class Mutation:
     confirm_rating_ticket = strawberry.mutation(resolver=rating_resolvers.confirm_rating_ticket,
                                                 permission_classes=[IsAuthenticated],
                                                 description="电子监察 (supervisor): confirm or overrule a finding")
+    # ---- booking (预约) ----
+    book_slot = strawberry.mutation(resolver=booking_resolvers.book_slot, permission_classes=[IsAuthenticated],
+                                    description="预约: takes one place of the slot, exactly")
+    cancel_booking = strawberry.mutation(resolver=booking_resolvers.cancel_booking, permission_classes=[IsAuthenticated],
+                                         description="Cancel up to the cut-off; the place goes back at once")
+    reschedule_booking = strawberry.mutation(resolver=booking_resolvers.reschedule_booking,
+                                             permission_classes=[IsAuthenticated],
+                                             description="改约 to another slot of the same hall and item")
+    check_in_booking = strawberry.mutation(resolver=booking_resolvers.check_in_booking,
+                                           permission_classes=[IsAuthenticated],
+                                           description="签到 (staff): the scanned or typed check-in code; audited")
+    set_hall_schedule = strawberry.mutation(resolver=booking_resolvers.set_hall_schedule,
+                                            permission_classes=[IsAuthenticated],
+                                            description="Hall hours, and the staff's department's bookable items")
+    close_hall = strawberry.mutation(resolver=booking_resolvers.close_hall, permission_classes=[IsAuthenticated],
+                                     description="闭厅 for a day (staff): cancels its bookings and tells every holder")
 
 
 @strawberry.type

@@ -11,6 +11,9 @@ from backend.schema.types import cases
 from backend.schema.types import errors as types
 from backend.schema.types import ratings
 from backend.services import errors
+from backend.models.bookings import BookingStatus
+from backend.schema.types import bookings
+from backend.services.bookings import errors as booking_errors
 
 
 class ValidationHandler(strawberry.ExceptionHandler[errors.ValidationError, types.InputError]):
@@ -62,6 +65,53 @@ class TicketTransitionHandler(strawberry.ExceptionHandler[errors.TicketTransitio
                                              state=ratings.TicketState(exception.state))
 
 
+
+
+# ---- booking (backend/services/bookings/errors.py) ----------------------------------------
+
+
+class SlotFullHandler(strawberry.ExceptionHandler[booking_errors.SlotFullError, bookings.SlotFullError]):
+    def handle(self, exception: booking_errors.SlotFullError, *, field: Any, info: Any) -> bookings.SlotFullError:
+        return bookings.SlotFullError(code=exception.code, message=exception.message)
+
+
+class BookingLimitHandler(strawberry.ExceptionHandler[booking_errors.BookingLimitError, bookings.BookingLimitError]):
+    def handle(self, exception: booking_errors.BookingLimitError, *, field: Any,
+               info: Any) -> bookings.BookingLimitError:
+        return bookings.BookingLimitError(code=exception.code, message=exception.message, limit=exception.limit)
+
+
+class BookingSuspendedHandler(strawberry.ExceptionHandler[booking_errors.BookingSuspendedError,
+                                                          bookings.BookingSuspendedError]):
+    def handle(self, exception: booking_errors.BookingSuspendedError, *, field: Any,
+               info: Any) -> bookings.BookingSuspendedError:
+        return bookings.BookingSuspendedError(code=exception.code, message=exception.message, until=exception.until)
+
+
+class BookingCutoffHandler(strawberry.ExceptionHandler[booking_errors.BookingCutoffError, bookings.BookingCutoffError]):
+    def handle(self, exception: booking_errors.BookingCutoffError, *, field: Any,
+               info: Any) -> bookings.BookingCutoffError:
+        return bookings.BookingCutoffError(code=exception.code, message=exception.message)
+
+
+class BookingNotActiveHandler(strawberry.ExceptionHandler[booking_errors.BookingNotActiveError,
+                                                          bookings.BookingNotActiveError]):
+    def handle(self, exception: booking_errors.BookingNotActiveError, *, field: Any,
+               info: Any) -> bookings.BookingNotActiveError:
+        return bookings.BookingNotActiveError(code=exception.code, message=exception.message,
+                                              status=BookingStatus(exception.status))
+
+
+class CheckInRefusedHandler(strawberry.ExceptionHandler[booking_errors.CheckInRefusedError,
+                                                        bookings.CheckInRefusedError]):
+    def handle(self, exception: booking_errors.CheckInRefusedError, *, field: Any,
+               info: Any) -> bookings.CheckInRefusedError:
+        return bookings.CheckInRefusedError(code=exception.code, message=exception.message,
+                                            reason=bookings.CheckInRefusal(exception.reason))
+
+
 EXCEPTION_HANDLERS = (ValidationHandler(), NotPermittedHandler(), NotFoundHandler(), InvalidTransitionHandler(),
-                      MaterialsMissingHandler(), ItemNotOnlineHandler(), AlreadyRatedHandler(), RatingTokenHandler(),
-                      TicketTransitionHandler())
+                      MaterialsMissingHandler(), ItemNotOnlineHandler(),
+                      SlotFullHandler(), BookingLimitHandler(), BookingSuspendedHandler(), BookingCutoffHandler(),
+                      BookingNotActiveHandler(), CheckInRefusedHandler(),
+                      AlreadyRatedHandler(), RatingTokenHandler(), TicketTransitionHandler())

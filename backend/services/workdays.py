@@ -74,6 +74,10 @@ class WorkingCalendar:
             return False
         return day.weekday() < _SATURDAY or day in self._working_weekends
 
+    def is_holiday(self, day: date) -> bool:
+        """A day of a published holiday spell (放假日), weekends inside it included."""
+        return day in self._holidays
+
     def add_working_days(self, start: date, days: int) -> date:
         """Due date of a limit of ``days`` working days from ``start``.
 

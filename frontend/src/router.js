@@ -26,6 +26,10 @@ const routes = [
   { path: '/licenses', name: 'licenses', component: () => import('./views/LicensesView.vue'), meta: { title: '我的证照', tab: 'me' } },
   { path: '/licenses/verifications', name: 'license-verifications', component: () => import('./views/LicenseVerificationsView.vue'), meta: { title: '核验记录', tab: 'me' } },
   { path: '/licenses/:id', name: 'license', component: () => import('./views/LicenseView.vue'), meta: { title: '亮证', tab: 'me' } },
+  { path: '/book/:code', name: 'book', component: () => import('./views/BookView.vue'), meta: { title: '预约办理', tab: 'home' } },
+  { path: '/bookings', name: 'bookings', component: () => import('./views/MyBookingsView.vue'), meta: { title: '我的预约', tab: 'me' } },
+  { path: '/bookings/:number', name: 'booking', component: () => import('./views/BookingView.vue'), meta: { title: '预约详情', tab: 'me' } },
+  { path: '/staff/bookings', name: 'staff-bookings', component: () => import('./views/StaffBookingsView.vue'), meta: { title: '大厅预约', tab: 'me' } },
   { path: '/verify', name: 'verify', component: () => import('./views/VerifyView.vue'), meta: { title: '电子证照核验' } },
   { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { title: '页面不存在' } },
 ]

@@ -16,6 +16,8 @@ from backend.schema.errors import from_domain
 from backend.schema.types.cases import CaseConnection
 from backend.schema.types.catalog import PageInfo
 from backend.schema.types.licenses import License
+from backend.schema.types.bookings import Booking
+from backend.services.bookings.booking import enterprise_bookings
 from backend.services.cases import queries as case_queries
 from backend.services.licenses import registry as licenses
 from backend.services.errors import DomainError
@@ -107,6 +109,16 @@ class Enterprise:
             raise from_domain(error) from error
         today = licenses.local_today()
         return [License.from_model(row, today=today) for row in rows]
+
+    @strawberry.field(description="企业预约 (一企一档), latest slot first: for members within scope")
+    async def bookings(self, info: Info[Context, None], first: int = 20) -> list[Booking]:
+        viewer = info.context.viewer
+        assert viewer is not None  # the enterprise field is for signed-in members only
+        try:
+            rows = await enterprise_bookings(user=viewer, uscc=self.uscc, first=first)
+        except DomainError as error:
+            raise from_domain(error) from error
+        return [Booking.from_model(row) for row in rows]
 
 
 @strawberry.type

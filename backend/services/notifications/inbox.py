@@ -62,6 +62,15 @@ async def notify(conn: BaseDBAsyncClient, *, user_id: int, kind: NotificationKin
     return notification
 
 
+# Notifications whose push must not wait for the end of quiet hours: the one-hour booking
+# reminder (a push after the appointment has started is worthless).
+HOUR_REMINDER_SOURCE = "booking-hour:"
+
+
+def ignores_quiet_hours(source: str) -> bool:
+    return source.startswith(HOUR_REMINDER_SOURCE)
+
+
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
