@@ -126,6 +126,33 @@ async def test_a_gone_subscription_is_removed_and_recorded_as_expired(
     assert (await call(client, citizen, DEVICES))["myPushDevices"] == []
 
 
+async def test_a_payload_too_large_is_refused_once_not_retried(
+    client: httpx.AsyncClient, token: Callable[..., str], push: PushService,
+) -> None:
+    citizen, staff = token("citizen"), token("staff")
+    device = push.subscribe("toolarge413")
+    await register(client, citizen, device)
+    case = await submitted_case(client, citizen)
+    await move(client, staff, ACCEPT, case["number"])
+    [row] = await until(lambda: _all_final(case["number"], "CASE_ACCEPTED", 1), what="the refused delivery")
+    assert (row.state, row.attempts, [(e["status"], e["outcome"]) for e in row.log]) == (
+        PushState.FAILED, 1, [(413, "refused")])
+    assert device.statuses == [413] and device.received == []
+    assert await PushSubscription.filter(id=row.subscription_id).exists()  # the device is not gone
+
+
+async def test_a_slow_push_service_within_the_timeout_is_sent_once(
+    client: httpx.AsyncClient, token: Callable[..., str], push: PushService, settings: Any,
+) -> None:
+    citizen, staff = token("citizen"), token("staff")
+    slow = push.subscribe("slow", delay=settings.push_timeout_seconds * 0.6)
+    await register(client, citizen, slow)
+    case = await submitted_case(client, citizen)
+    await move(client, staff, ACCEPT, case["number"])
+    [row] = await until(lambda: _all_final(case["number"], "CASE_ACCEPTED", 1), what="the slow delivery")
+    assert (row.state, row.attempts, slow.statuses, len(slow.received)) == (PushState.SENT, 1, [201], 1)
+
+
 async def test_throttling_is_retried_after_the_time_the_service_asked_for(
     client: httpx.AsyncClient, token: Callable[..., str], push: PushService,
 ) -> None:
