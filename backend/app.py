@@ -6,12 +6,14 @@ import contextlib
 import logging
 from typing import AsyncIterator
 
+from asyncpg.exceptions import InterfaceError as PgInterfaceError, InternalClientError, PostgresConnectionError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
+from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
 
 from backend import uploads_http
 from backend.auth import dev_idp
@@ -29,6 +31,19 @@ from notifications.vapid import application_server_key
 from notifications.worker import Worker
 
 log = logging.getLogger("backend.app")
+
+
+async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """A database failure outside a resolver (signing the viewer in, an upload): the answer is
+    JSON that says to try again, not Starlette's plain-text 500. A lost connection is the usual
+    cause (a failover, an idle connection cut); the pool opens a fresh one for the retry."""
+    if isinstance(exc, IntegrityError):  # a bug, not an outage: no point retrying
+        log.error("integrity error on %s %s", request.method, request.url.path, exc_info=exc)
+        return JSONResponse({"errors": [{"message": "服务器内部错误", "extensions": {"code": "INTERNAL_ERROR"}}]},
+                            status_code=500)
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return JSONResponse({"errors": [{"message": "服务暂时不可用，请稍后重试", "extensions": {"code": "SERVICE_UNAVAILABLE"}}]},
+                        status_code=503, headers={"retry-after": "1"})
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -114,7 +129,12 @@ def create_app(settings: Settings | None = None, *, identity: Identity | None = 
         routes.append(Mount("/", SpaStaticFiles(directory=settings.static_dir)))
     else:
         routes.append(Route("/{path:path}", not_built))
-    app = Starlette(routes=routes, lifespan=lifespan)
+    # asyncpg's connection errors come through tortoise untranslated (ConnectionDoesNotExistError
+    # after pg_terminate_backend; InternalClientError "another operation is in progress" when
+    # the pool hands out the broken connection again).
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
+        error: database_unavailable
+        for error in (OperationalError, DBConnectionError, PostgresConnectionError, PgInterfaceError, InternalClientError)})
     app.state.settings = settings
     app.state.identity = identity
     return app
