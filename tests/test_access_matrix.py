@@ -33,7 +33,7 @@ import websockets
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from graphql import (
-    GraphQLField, GraphQLInputObjectType, GraphQLInterfaceType, GraphQLList, GraphQLNonNull, GraphQLObjectType,
+    GraphQLField, GraphQLInputObjectType, GraphQLInterfaceType, GraphQLNonNull, GraphQLObjectType,
     GraphQLSchema, GraphQLUnionType, get_named_type,
 )
 
@@ -43,7 +43,6 @@ from backend.jws import sign_token
 from backend.models import (
     AgentAuthority, Case, CaseEvent, DataAccessLog, ELicense, Notification, PushSubscription, Upload, User,
 )
-from backend.models.cases import CaseStatus
 from backend.schema import build_schema
 from backend.services.cases.feed import encode_event_cursor
 from backend.services.identity.identifiers import id_check_digit
@@ -54,7 +53,7 @@ from tests.cases_helpers import (
 )
 from tests.factories import make_department, make_licenses
 from tests.helpers import gql
-from tests.licenses_helpers import persona_user, present
+from tests.licenses_helpers import present
 from tests.ws_helpers import Subscription
 
 RETIREMENT = "61010708104"  # 企业职工退休申请: persons and enterprises

@@ -14,7 +14,6 @@ FAULT_EVENTS / FAULT_SUBSCRIBERS / FAULT_WRITES override either. Figures: docs/R
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import shutil
 import signal
