@@ -1,6 +1,7 @@
 """Runs last (hence the name): after the suite, nothing at rest or in the logs holds a resident ID
 number, a mainland mobile number or a token. Scanned: every text column of every table of the
-test database, every log the session wrote (the in-process app's, through the handler
+test database (on PostgreSQL also its `_multi` and `_live` siblings, the cluster's and the live
+server's), every log the session wrote (the in-process app's, through the handler
 tests/conftest.py installs, and the live servers' and the cluster's files under the pytest base
 directory), every push payload the stand-in decrypted, and every notification body.
 
@@ -67,20 +68,56 @@ def test_the_patterns_are_precise() -> None:
     assert findings("postgres://app:s3cret@db/x", logs=True) == ["password in URL postgres://app:s3cret@"]
 
 
+_PG_TEXT_COLUMNS = ("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' "
+                    "AND data_type IN ('text', 'character varying', 'json', 'jsonb', 'character')")
+
+
+async def _postgres_texts(url: str, label: str) -> tuple[dict[str, int], list[tuple[str, str]]]:
+    """Every text value of one PostgreSQL database (the suite's, or a sibling the cluster and
+    live-server tests made: `<name>_multi`, `<name>_live`)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        columns: dict[str, list[str]] = {}
+        for row in await conn.fetch(_PG_TEXT_COLUMNS):
+            columns.setdefault(row["table_name"], []).append(row["column_name"])
+        rows_per_table, texts = {}, []
+        for table, names in sorted(columns.items()):
+            selected = ", ".join(f'"{name}"' for name in names)
+            rows = await conn.fetch(f'SELECT {selected} FROM "{table}"')
+            rows_per_table[f"{label}{table}"] = len(rows)
+            texts += [(f"{label}{table}.{name}", str(value)) for row in rows for name, value in row.items()
+                      if value is not None]
+        return rows_per_table, texts
+    finally:
+        await conn.close()
+
+
 async def _database_texts(settings: Settings) -> tuple[dict[str, int], list[tuple[str, str]]]:
+    if settings.database_kind == "postgres":
+        import asyncpg
+
+        url = settings.database_url.replace("postgresql://", "postgres://", 1)
+        base, name = url.rsplit("/", 1)
+        conn = await asyncpg.connect(_plain(url))
+        try:
+            siblings = [row["datname"] for row in await conn.fetch(
+                "SELECT datname FROM pg_database WHERE datname = ANY($1::text[])", [f"{name}_multi", f"{name}_live"])]
+        finally:
+            await conn.close()
+        rows_per_table, texts = await _postgres_texts(url, "")
+        for sibling in siblings:
+            more_rows, more_texts = await _postgres_texts(f"{base}/{sibling}", f"{sibling}:")
+            rows_per_table |= more_rows
+            texts += more_texts
+        return rows_per_table, texts
     conn = connections.get("default")
     columns: dict[str, list[str]] = {}
-    if settings.database_kind == "postgres":
-        rows = await conn.execute_query_dict(
-            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' "
-            "AND data_type IN ('text', 'character varying', 'json', 'jsonb', 'character')")
-        for row in rows:
-            columns.setdefault(row["table_name"], []).append(row["column_name"])
-    else:
-        for table in await conn.execute_query_dict("SELECT name FROM sqlite_master WHERE type = 'table'"):
-            for column in await conn.execute_query_dict(f'PRAGMA table_info("{table["name"]}")'):
-                if any(kind in column["type"].upper() for kind in ("TEXT", "CHAR", "JSON", "CLOB")):
-                    columns.setdefault(table["name"], []).append(column["name"])
+    for table in await conn.execute_query_dict("SELECT name FROM sqlite_master WHERE type = 'table'"):
+        for column in await conn.execute_query_dict(f'PRAGMA table_info("{table["name"]}")'):
+            if any(kind in column["type"].upper() for kind in ("TEXT", "CHAR", "JSON", "CLOB")):
+                columns.setdefault(table["name"], []).append(column["name"])
     rows_per_table: dict[str, int] = {}
     texts: list[tuple[str, str]] = []
     for table, names in sorted(columns.items()):
@@ -92,6 +129,10 @@ async def _database_texts(settings: Settings) -> tuple[dict[str, int], list[tupl
                 if value is not None:
                     texts.append((f"{table}.{name}", value if isinstance(value, str) else str(value)))
     return rows_per_table, texts
+
+
+def _plain(url: str) -> str:
+    return url.replace("postgres://", "postgresql://", 1)
 
 
 def _log_files(base: Path) -> list[Path]:
@@ -122,7 +163,9 @@ async def test_nothing_personal_or_secret_at_rest_in_logs_or_pushes(
                      for i, raw in enumerate(push_service.DELIVERED_PAYLOADS))
     bodies = [(f"notification {n.id}", f"{n.title} {n.body} {n.link}") for n in await Notification.all()]
     notifications = _scan(bodies)
+    databases = sorted({table.split(":")[0] for table in rows_per_table if ":" in table})
     scanned = (f"scanned {sum(rows_per_table.values())} rows of {len(rows_per_table)} tables "
+               f"(the suite's database{' and ' + ', '.join(databases) if databases else ''}) "
                f"({len(texts)} text values), {len(log_lines)} log lines in {len(log_files)} files "
                f"({', '.join(p.name for p in log_files)}), {len(push_service.DELIVERED_PAYLOADS)} push payloads, "
                f"{len(bodies)} notification bodies")
