@@ -8,6 +8,7 @@ import contextlib
 import logging
 from typing import AsyncIterator
 
+from asyncpg.exceptions import InterfaceError as PgInterfaceError, InternalClientError, PostgresConnectionError
 from starlette.applications import Starlette
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.middleware import Middleware
@@ -17,6 +18,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
 
 from backend import bookings_http, ratings_http, uploads_http
 from backend.auth import dev_idp
@@ -47,6 +49,19 @@ API_GZIP_MIN_BYTES = 1024
 API_GZIP = {"minimum_size": API_GZIP_MIN_BYTES, "compresslevel": 6,
             "exclude_content_types": (*DEFAULT_EXCLUDED_CONTENT_TYPES, "multipart/mixed")}
 LIVENESS_CHECK_SECONDS = 2.0
+
+
+async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """A database failure outside a resolver (signing the viewer in, an upload): the answer is
+    JSON that says to try again, not Starlette's plain-text 500. A lost connection is the usual
+    cause (a failover, an idle connection cut); the pool opens a fresh one for the retry."""
+    if isinstance(exc, IntegrityError):  # a bug, not an outage: no point retrying
+        log.error("integrity error on %s %s", request.method, request.url.path, exc_info=exc)
+        return JSONResponse({"errors": [{"message": "服务器内部错误", "extensions": {"code": "INTERNAL_ERROR"}}]},
+                            status_code=500)
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return JSONResponse({"errors": [{"message": "服务暂时不可用，请稍后重试", "extensions": {"code": "SERVICE_UNAVAILABLE"}}]},
+                        status_code=503, headers={"retry-after": "1"})
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -173,7 +188,12 @@ def create_app(settings: Settings | None = None, *, identity: Identity | None = 
     # applied only when the connecting address is a trusted proxy (TRUSTED_PROXIES).
     middleware = [Middleware(RequestContextMiddleware),
                   Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))]
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
+    # asyncpg's connection errors come through tortoise untranslated (ConnectionDoesNotExistError
+    # after pg_terminate_backend; InternalClientError "another operation is in progress" when
+    # the pool hands out the broken connection again).
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware, exception_handlers={
+        error: database_unavailable
+        for error in (OperationalError, DBConnectionError, PostgresConnectionError, PgInterfaceError, InternalClientError)})
     app.state.settings = settings
     app.state.identity = identity
     app.state.limiter = RateLimiter.from_settings(settings)  # one counter store (Redis client) per app

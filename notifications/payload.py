@@ -6,12 +6,11 @@ payload fits the push services' 4 KB limit after encryption. TTL and Urgency (RF
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 
 from backend.models import Notification
 from backend.models.notifications import NotificationKind
-from backend.services.identity.identifiers import mask_id_number, mask_phone
+from backend.services.identity.identifiers import mask_numbers
 
 MAX_PAYLOAD_BYTES = 3072  # aes128gcm adds 86 bytes of header and tag: well under 4096
 
@@ -40,10 +39,6 @@ DELIVERY = {
     NotificationKind.RATING_RETURN_VISIT: Delivery(ttl=3 * DAY, urgency="low"),
 }
 
-# 18-character resident ID numbers and 11-digit mainland mobile numbers, not inside longer runs
-# of digits (a case number's date, a tracking number).
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
 # 满意 / 不满意 record the answer from the notification itself (the service worker POSTs the
 # rating token to /ratings/quick); 更多… opens the full rating sheet. Platforms that show only
@@ -54,8 +49,8 @@ ASKS_FOR_RATING = (NotificationKind.RATING_INVITATION, NotificationKind.RATING_R
 
 
 def scrub(text: str) -> str:
-    text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text)
-    return _PHONE.sub(lambda m: mask_phone(m.group(0)), text)
+    # Notes are masked when written (cases.lifecycle); this also covers rows written before.
+    return mask_numbers(text)
 
 
 def topic_and_tag(notification: Notification, case_number: str | None) -> tuple[str | None, str]:

@@ -4,6 +4,7 @@ are set (as .ci/run does) and on an embedded SQLite file with the in-process bus
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 import subprocess
@@ -86,6 +87,23 @@ async def _reset_postgres(url: str) -> None:
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_log(data_dir: Path) -> Iterator[Path]:
+    """Every log record of the session at INFO and above, as `serve` logs them, in
+    DATA_DIR/session.log: tests/test_zz_secrets_scan.py reads it for numbers and tokens."""
+    path = data_dir / "session.log"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(min(level, logging.INFO) if level else logging.INFO)
+    root.addHandler(handler)
+    yield path
+    root.removeHandler(handler)
+    root.setLevel(level)
+    handler.close()
 
 
 @pytest.fixture(scope="session")

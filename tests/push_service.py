@@ -7,8 +7,8 @@ reach those services, and a mock that accepts anything would hide exactly the mi
 punish: a VAPID token with the wrong audience or an expiry too far out, a missing TTL, a
 payload encrypted for the wrong keys. So this service checks each request the way they do,
 decrypts the payload with the subscription's own private key (as the browser would), and
-records what arrived. Devices can also be told to misbehave (gone, throttled, failing,
-hanging) so the sender's handling of those answers can be tested.
+records what arrived. Devices can also be told to misbehave (gone, payload too large,
+throttled, failing, slow, hanging) so the sender's handling of those answers can be tested.
 
     async with PushService() as push:
         device = push.subscribe()            # device.info is PushSubscription.toJSON()
@@ -38,10 +38,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-MODES = ("ok", "gone404", "gone410", "throttle", "error500", "hang")
+MODES = ("ok", "gone404", "gone410", "toolarge413", "throttle", "error500", "hang", "slow")
 URGENCIES = ("very-low", "low", "normal", "high")
 MAX_BODY = 4096  # RFC 8030 section 7.2: services must accept at least this much; most refuse more
 MAX_VAPID_LIFETIME = 24 * 60 * 60  # RFC 8292 section 2: exp no more than 24 hours ahead
+# Every decrypted payload delivered by any PushService in this process, for the end-of-session
+# scan for personal data (tests/test_zz_secrets_scan.py).
+DELIVERED_PAYLOADS: list[bytes] = []
 
 
 def b64url(data: bytes) -> str:
@@ -131,6 +134,8 @@ class Device:
             return 404
         if self._mode == "gone410":
             return 410
+        if self._mode == "toolarge413":  # a service whose limit is below ours
+            return 413
         if self._mode == "hang":
             return None
         if self._mode == "throttle" and self._mode_hits <= self.opts.get("times", 1):
@@ -326,7 +331,8 @@ class PushService:
 
     def subscribe(self, mode: str = "ok", **opts: Any) -> Device:
         """A new browser subscription. opts: `times` (how many requests throttle/error500 apply
-        to; throttle defaults to 1, error500 to always) and `retry_after` (seconds, default 1)."""
+        to; throttle defaults to 1, error500 to always), `retry_after` (seconds, default 1) and
+        `delay` (seconds a "slow" device waits before answering 201, default 0.5)."""
         if not self.origin:
             raise RuntimeError("subscribe() inside `async with PushService()`: the port is not known yet")
         device = _new_device(self.origin, mode, dict(opts))
@@ -391,6 +397,8 @@ class PushService:
         status = device.next_answer()
         if status is None:
             await self._hang()  # returns only by being cancelled
+        if device.mode == "slow":  # answers, but late (opts: delay, seconds)
+            await asyncio.sleep(device.opts.get("delay", 0.5))
         if status == 201:
             self._deliver(device, message)
             return self._answer(device, web.Response(
@@ -421,6 +429,7 @@ class PushService:
             self._hanging.discard(task)
 
     def _deliver(self, device: Device, message: Received) -> None:
+        DELIVERED_PAYLOADS.append(message.raw)
         device.received.append(message)
         self.received.append(message)
 

@@ -50,3 +50,9 @@ def test_masking() -> None:
     assert mask_phone(check_phone("13812345678")) == "138****5678"
     with pytest.raises(ValidationError):
         check_phone("2381234567")
+
+
+def test_numbers_in_free_text_are_masked_but_case_and_tracking_numbers_are_not() -> None:
+    from backend.services.identity.identifiers import mask_numbers
+    assert mask_numbers("身份证号 11010519491231002X，电话13812345678。办件 ZSB-20261203-000016，运单 SF1381234567890") == (
+        "身份证号 110105********002X，电话138****5678。办件 ZSB-20261203-000016，运单 SF1381234567890")

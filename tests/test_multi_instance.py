@@ -15,26 +15,19 @@ can wait, which keeps the outage part well under a minute even in the worst case
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
-import signal
-import subprocess
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 from redis import asyncio as aioredis
 
 from backend.bus import RedisBus, flush_announcements
 from backend.services.cases.events import CASE_EVENTS_CHANNEL, announce
-from bench.live_cases import (
-    Api, Received, Subscription, app_env, free_port, mint_tokens, run_cli, start_redis, start_server, stop,
-    wait_healthy, wait_redis,
-)
+from bench.live_cases import Received, Subscription
+from tests.cluster import Cluster, Redis, private_redis, start_cluster  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.postgres,
               pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs the redis-server binary")]
@@ -42,106 +35,10 @@ pytestmark = [pytest.mark.postgres,
 POLL_SECONDS = 15
 
 
-def _database_urls() -> tuple[str, str]:
-    """(our private database, the maintenance database to create it from)"""
-    url = os.environ["TEST_DATABASE_URL"].replace("postgresql://", "postgres://", 1)
-    base, name = url.rsplit("/", 1)
-    return f"{base}/{name}_multi", f"{base}/postgres"
-
-
-async def _recreate_database(url: str, admin: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    conn = await asyncpg.connect(admin.replace("postgres://", "postgresql://", 1))
-    try:
-        # FORCE: a server left over from an interrupted run must not keep the database open.
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-
-
-@dataclass
-class Redis:
-    """A private redis-server that can be killed and brought back on the same port."""
-
-    port: int
-    log: Path
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    async def start(self) -> None:
-        self.process = start_redis(self.port, self.log)
-        await wait_redis(self.port, self.process)
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        stop(self.process)
-
-
-@pytest.fixture
-async def private_redis(tmp_path: Path) -> AsyncIterator[Redis]:
-    redis = Redis(port=free_port(), log=tmp_path / "redis.log")
-    try:
-        await redis.start()
-        yield redis
-    finally:
-        redis.stop()
-
-
-@dataclass
-class Cluster:
-    a: str  # base URLs of the two instances
-    b: str
-    a_spawned: float  # time.monotonic() when A's process was started
-    tokens: dict[str, str]
-    servers: list[subprocess.Popen[bytes]] = field(default_factory=list)
-    apis: list[Api] = field(default_factory=list)
-
-    def api(self, base: str) -> Api:
-        self.apis.append(Api(base))
-        return self.apis[-1]
-
-    @staticmethod
-    def ws(base: str) -> str:
-        return base.replace("http://", "ws://") + "/graphql"
-
-
 @pytest.fixture
 async def cluster(tmp_path: Path, private_redis: Redis) -> AsyncIterator[Cluster]:
-    database_url, admin_url = _database_urls()
-    await _recreate_database(database_url, admin_url)
-    port_a, port_b = free_port(), free_port()
-    # One DATA_DIR (the generated dev keys) and one PUBLIC_URL (the dev provider's issuer): the
-    # instances stand behind one address, as behind a load balancer, and accept the same tokens.
-    common = {"data_dir": tmp_path / "data", "database_url": database_url, "redis_url": private_redis.url,
-              "public_url": f"http://127.0.0.1:{port_a}", "feed_poll_ms": POLL_SECONDS * 1000}
-    env_a, env_b = app_env(port=port_a, **common), app_env(port=port_b, **common)
-    tokens = mint_tokens(env_a, ["citizen", "staff"])  # before the servers: it writes the dev keys
-    run_cli(env_a, "migrate")
-    run_cli(env_a, "seed")
-    servers: list[subprocess.Popen[bytes]] = []
-    cluster: Cluster | None = None
-    try:
-        servers.append(start_server(env_a, tmp_path / "a.log"))
-        a_spawned = time.monotonic()
-        servers.append(start_server(env_b, tmp_path / "b.log"))
-        cluster = Cluster(a=f"http://127.0.0.1:{port_a}", b=f"http://127.0.0.1:{port_b}", a_spawned=a_spawned,
-                          tokens=tokens, servers=servers)
-        await wait_healthy(cluster.a, servers[0], log_path=tmp_path / "a.log")
-        await wait_healthy(cluster.b, servers[1], log_path=tmp_path / "b.log")
-        yield cluster
-    finally:
-        for api in cluster.apis if cluster else []:
-            await api.close()
-        for process in servers:
-            stop(process)
+    async with start_cluster(tmp_path, private_redis, feed_poll_ms=POLL_SECONDS * 1000) as running:
+        yield running
 
 
 def _kinds(received: list[Received]) -> list[str]:

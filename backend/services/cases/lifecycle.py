@@ -23,6 +23,7 @@ from backend.services.cases.events import announce, record_event
 from backend.services.cases.deadlines import due_dates
 from backend.services.workdays import local_date
 from backend.services.errors import InvalidTransitionError, NotFoundError, NotPermittedError, ValidationError
+from backend.services.identity.identifiers import mask_numbers
 from backend.services.licenses.registry import issue_for_case
 from backend.services.workdays import working_calendar
 
@@ -58,7 +59,7 @@ def _text(value: str | None, *, field: str, required: bool, label: str) -> str:
         raise ValidationError(field=field, message=f"请填写{label}")
     if len(text) > MAX_NOTE:
         raise ValidationError(field=field, message=f"{label}不能超过 {MAX_NOTE} 字")
-    return text
+    return mask_numbers(text)  # kept in the case, its events and the applicant's inbox
 
 
 async def _staff_label(user: User) -> str:

@@ -1,8 +1,8 @@
 """Which case events the applicant must hear about, and in what words.
 
 Called by `record_event` inside the move's transaction, so the notification exists exactly
-when the event does. Staff notes are quoted as they were written; whatever leaves the
-server by web push is masked (see notifications/payload.py).
+when the event does. Staff notes are quoted as they were written, ID and mobile numbers in
+them masked (cases.lifecycle masks them on the way in; notifications/payload.py again on push).
 """
 
 from __future__ import annotations

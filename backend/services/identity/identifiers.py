@@ -67,6 +67,19 @@ def mask_phone(phone: str) -> str:
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 
 
+# 18-character resident ID numbers and 11-digit mainland mobile numbers inside free text, not
+# inside longer runs of digits (a case number's date, a tracking number).
+_ID_NUMBER_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def mask_numbers(text: str) -> str:
+    """Free text (a staff note, a reason) with every ID and mobile number in it masked: what
+    people type is stored, shown and pushed, so no number is kept whole in it."""
+    text = _ID_NUMBER_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)
+    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
+
+
 def mask_name(name: str) -> str:
     """A person's name as shown to someone else: 王*明, 李*."""
     if len(name) <= 1:
