@@ -10,7 +10,7 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/nul
 	frontend/index.html frontend/vite.config.js frontend/package.json
 
 .PHONY: help run serve install install-test frontend migrate seed test test-sqlite test-services \
-	chromium schema makemigrations bench clean nginx prod-smoke soak
+	chromium schema makemigrations bench clean nginx compose-client prod-smoke soak
 
 help:
 	@echo "make run    install, build the PWA, migrate, seed demo data, serve http://127.0.0.1:8000"
@@ -64,7 +64,7 @@ chromium:
 
 # Runs the suite on embedded SQLite + in-process bus, and again on PostgreSQL + Redis when
 # TEST_DATABASE_URL / TEST_REDIS_URL are set (as .ci/run does).
-test: install-test chromium frontend
+test: install-test chromium nginx compose-client frontend
 	@echo "== tests on SQLite + in-process bus =="
 	env -u TEST_DATABASE_URL -u TEST_REDIS_URL $(PY) -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
@@ -77,6 +77,13 @@ nginx:
 		echo "installing Debian nginx (with Brotli) for the production smoke test"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light \
 			libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static >/dev/null; }
+
+# `docker compose config` validates docker/compose.yaml without an engine (tests/test_deploy_config.py);
+# this machine kind has the docker client without the compose plugin, so Debian's docker-compose.
+compose-client:
+	@docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null || { \
+		echo "installing Debian docker-compose to validate docker/compose.yaml"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; }
 
 # The production shape on loopback (tests/test_prod_smoke.py): its own database, dropped and
 # recreated (PROD_SMOKE_DATABASE_URL, a name ending in _prod), and a Redis database of its own.
