@@ -235,3 +235,19 @@ async def test_material_fields_that_cannot_be_stored_are_refused(client: httpx.A
                          materials=[{"materialId": "1", "fields": [{"name": "内容", "value": SURROGATE}]}])
     assert short(refused) == {"__typename": "InputError", "code": "INVALID_INPUT", "field": "materials[0].fields",
                               "message": "内容含有无法识别的字符"}
+
+
+async def test_an_argument_longer_than_its_column_is_the_clients_mistake_even_past_the_parser(
+        client: httpx.AsyncClient) -> None:
+    # itemSatisfaction reached the ORM with a 210-character code (found by the schema fuzzer).
+    answer = await gql(client, '{ itemSatisfaction(itemCode: "%s") { rate } }' % ("码" * 210))
+    errors = answer.json()["errors"]
+    assert [(e["message"], e["extensions"]["code"]) for e in errors] == [("参数格式不正确或超出范围", "BAD_USER_INPUT")]
+
+
+async def test_booking_ids_are_ascii_digits_within_range(client: httpx.AsyncClient) -> None:
+    for raw in ("²", "999999999999"):  # a ValueError and a value past the int4 column: never a crash
+        answer = (await gql(client, '{ hallSlots(hallId: "%s", itemCode: "x", from: "2026-12-03", to: "2026-12-04") { id } }'
+                            % raw)).json()
+        errors = answer.get("errors") or []
+        assert all(e["message"] != "服务暂时不可用，请稍后重试" for e in errors), answer

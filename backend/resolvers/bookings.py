@@ -33,9 +33,10 @@ def _rules(info: Info[Context, None]) -> BookingRules:
 
 def _id(raw: strawberry.ID, *, field: str, what: str) -> int:
     text = str(raw).strip()
-    if not text.isdigit() or len(text) > 12:
+    if not text.isascii() or not text.isdigit() or len(text) > 12:  # "²".isdigit() is true
         raise ValidationError(field=field, message=f"{what}编号格式不正确")
-    return int(text)
+    value = int(text)
+    return value if value <= 2**31 - 1 else 0  # past the id column's range: no row has it (0: none)
 
 
 # ---- queries ------------------------------------------------------------------------------

@@ -10,7 +10,9 @@ from strawberry import Info
 
 from backend.models import User
 from backend.models.ratings import RatingLevel as DomainLevel
+from backend.models.ratings import RectificationTicket as TicketRow
 from backend.models.ratings import TicketState as DomainState
+from backend.resolvers.inputs import record_id
 from backend.resolvers.errors import user_errors
 from backend.schema.context import Context
 from backend.schema.types import errors as e
@@ -32,9 +34,8 @@ def _viewer(info: Info[Context, None]) -> User:
 
 
 def _ticket_id(raw: strawberry.ID) -> int:
-    if not str(raw).isdigit():
-        raise ValidationError(field="ticketId", message="工单编号格式不正确")
-    return int(raw)
+    found = record_id(raw, model=TicketRow, field="ticketId", message="工单编号格式不正确")
+    return found if found is not None else 0  # no ticket has id 0: the service answers not-found
 
 
 # ---- queries ---------------------------------------------------------------------------
@@ -68,9 +69,10 @@ async def rectification_tickets(info: Info[Context, None], filter: TicketFilterI
 
 
 async def rectification_ticket(info: Info[Context, None], id: strawberry.ID) -> RectificationTicket | None:
-    if not str(id).isdigit():
+    ticket_id = record_id(id, model=TicketRow, field="id", message="工单编号格式不正确")
+    if ticket_id is None:
         return None
-    row = await tickets.get_ticket(viewer=_viewer(info), ticket_id=int(id))
+    row = await tickets.get_ticket(viewer=_viewer(info), ticket_id=ticket_id)
     return RectificationTicket.from_model(row) if row else None
 
 

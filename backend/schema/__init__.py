@@ -14,7 +14,7 @@ from backend.resolvers import licenses as license_resolvers
 from backend.resolvers import notifications as inbox
 from backend.resolvers import ratings as rating_resolvers
 from backend.schema.errors import MASKED_MESSAGE, should_mask_error
-from backend.schema.extensions import DocumentGuard, PublicCacheHint
+from backend.schema.extensions import DocumentGuard, PublicCacheHint, UnstorableArguments
 from backend.schema.limits import DocumentLimits
 from backend.schema.metrics_extension import OperationMetrics
 from backend.schema.exception_handlers import EXCEPTION_HANDLERS
@@ -234,6 +234,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: DocumentGuard(limits=limits, maxsize=512),  # the parser and validation caches
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         lambda: MaskErrors(should_mask_error=should_mask_error, error_message=MASKED_MESSAGE),
+        UnstorableArguments,  # after MaskErrors: its post-execute step runs first
         PublicCacheHint,
         RateLimitMutations,
         OperationMetrics,

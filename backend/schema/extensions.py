@@ -11,8 +11,9 @@ from starlette.requests import HTTPConnection, Request
 from strawberry.extensions import SchemaExtension, ValidationCache
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
+from tortoise.exceptions import ValidationError as TortoiseValidationError
 
-from backend.schema.errors import DocumentRefused, is_variable_error
+from backend.schema.errors import DocumentRefused, UserFacingError, is_variable_error
 from backend.schema.limits import DocumentLimits, check_document, known_within, remember_within
 from backend.schema.refusals import log_refused
 
@@ -142,3 +143,27 @@ def _log_document_refusal(ctx: ExecutionContext, refusal: DocumentRefused) -> No
         kind = "too_deep" if refusal.limit == "depth" else "too_costly"
         log_refused(kind, connection, size=len((ctx.query or "").encode()),
                     reason=f"limit={refusal.limit} max={refusal.extensions['max']}")
+
+
+class UnstorableArguments(SchemaExtension):
+    """A backstop behind backend/resolvers/inputs.py: an argument the database cannot hold (a key
+    longer than its column, an integer past its range) that reached the ORM is the client's
+    mistake, not a crash: a BAD_USER_INPUT error naming no internals, instead of the masked
+    message and a traceback. Runs before MaskErrors sees the errors (it is registered after it)."""
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        result.errors = [_unstorable(error) if isinstance(error.original_error, _UNSTORABLE) else error
+                         for error in result.errors]
+
+
+_UNSTORABLE = (TortoiseValidationError, OverflowError)
+
+
+def _unstorable(error: GraphQLError) -> GraphQLError:
+    shown = UserFacingError("参数格式不正确或超出范围", code="BAD_USER_INPUT")
+    return GraphQLError(shown.message, error.nodes, path=error.path, original_error=shown,
+                        extensions=shown.extensions)
