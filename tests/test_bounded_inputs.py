@@ -251,3 +251,10 @@ async def test_booking_ids_are_ascii_digits_within_range(client: httpx.AsyncClie
                             % raw)).json()
         errors = answer.get("errors") or []
         assert all(e["message"] != "服务暂时不可用，请稍后重试" for e in errors), answer
+
+
+async def test_a_ticket_id_that_cannot_exist_is_no_ticket(client: httpx.AsyncClient, token: Callable[..., str]) -> None:
+    for raw in ("ПH", "²", "99999999999999999999999"):
+        answer = (await gql(client, '{ rectificationTicket(id: "%s") { id } }' % raw,
+                            headers={"Authorization": f"Bearer {token('staff')}"})).json()
+        assert answer == {"data": {"rectificationTicket": None}}, answer

@@ -69,8 +69,9 @@ async def rectification_tickets(info: Info[Context, None], filter: TicketFilterI
 
 
 async def rectification_ticket(info: Info[Context, None], id: strawberry.ID) -> RectificationTicket | None:
-    ticket_id = record_id(id, model=TicketRow, field="id", message="工单编号格式不正确")
-    if ticket_id is None:
+    text = str(id).strip()
+    ticket_id = record_id(text, model=TicketRow, field="id") if text.isascii() and text.isdigit() else None
+    if ticket_id is None:  # no ticket can have that id
         return None
     row = await tickets.get_ticket(viewer=_viewer(info), ticket_id=ticket_id)
     return RectificationTicket.from_model(row) if row else None
