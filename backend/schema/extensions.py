@@ -11,6 +11,7 @@ from starlette.requests import HTTPConnection, Request
 from strawberry.extensions import SchemaExtension, ValidationCache
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
+from asyncpg.exceptions import DataError as PostgresDataError
 from tortoise.exceptions import ValidationError as TortoiseValidationError
 
 from backend.schema.errors import DocumentRefused, UserFacingError, is_variable_error
@@ -160,7 +161,8 @@ class UnstorableArguments(SchemaExtension):
                          for error in result.errors]
 
 
-_UNSTORABLE = (TortoiseValidationError, OverflowError)
+# PostgreSQL's DataError: a NUL byte or a number past its column that the driver refused.
+_UNSTORABLE = (TortoiseValidationError, OverflowError, PostgresDataError)
 
 
 def _unstorable(error: GraphQLError) -> GraphQLError:
