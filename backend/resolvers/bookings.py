@@ -8,7 +8,8 @@ from typing import Annotated
 import strawberry
 from strawberry import Info
 
-from backend.models import Booking, User
+from backend.models import Booking, ServiceItem, User
+from backend.resolvers.inputs import record_id, record_key
 from backend.resolvers.errors import user_errors
 from backend.resolvers.pagination import page_info
 from backend.schema.context import Context
@@ -32,11 +33,22 @@ def _rules(info: Info[Context, None]) -> BookingRules:
 
 
 def _id(raw: strawberry.ID, *, field: str, what: str) -> int:
-    text = str(raw).strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 12:  # "²".isdigit() is true
-        raise ValidationError(field=field, message=f"{what}编号格式不正确")
-    value = int(text)
-    return value if value <= 2**31 - 1 else 0  # past the id column's range: no row has it (0: none)
+    found = record_id(raw, model=Booking, field=field, message=f"{what}编号格式不正确")
+    return found if found is not None else 0  # no row has id 0: the service answers not-found
+
+
+def _item_code(raw: str) -> str:
+    # An over-long code names no item: "" finds none, as an unknown code does.
+    return record_key(raw, model=ServiceItem, column="code", field="itemCode", message="事项编码格式不正确") or ""
+
+
+def _number(raw: str) -> str:
+    # A booking number that could not have been issued (control characters, too long) names no
+    # booking: "" is answered as not found, which every booking operation's union carries.
+    try:
+        return record_key(raw, model=Booking, column="number", field="number") or ""
+    except ValidationError:
+        return ""
 
 
 # ---- queries ------------------------------------------------------------------------------
@@ -44,14 +56,14 @@ def _id(raw: strawberry.ID, *, field: str, what: str) -> int:
 
 @user_errors
 async def bookable_halls(item_code: str) -> list[t.BookableHall]:
-    return [t.BookableHall.from_data(row) for row in await slots.bookable_halls(item_code=item_code)]
+    return [t.BookableHall.from_data(row) for row in await slots.bookable_halls(item_code=_item_code(item_code))]
 
 
 @user_errors
 async def hall_slots(info: Info[Context, None], hall_id: strawberry.ID, item_code: str,
                      from_: Annotated[date, strawberry.argument(name="from")],
                      to: date) -> list[t.BookingSlot]:
-    views = await slots.hall_slots(hall_id=_id(hall_id, field="hallId", what="大厅"), item_code=item_code,
+    views = await slots.hall_slots(hall_id=_id(hall_id, field="hallId", what="大厅"), item_code=_item_code(item_code),
                                    start=from_, end=to, rules=_rules(info), now=now_local())
     return [t.BookingSlot.from_data(view) for view in views]
 
@@ -63,14 +75,15 @@ async def my_bookings(info: Info[Context, None], first: int = 20, after: str | N
     return t.BookingConnection(edges=edges, page_info=page_info(page), total_count=page.total_count)
 
 
+@user_errors
 async def booking(info: Info[Context, None], number: str) -> t.Booking | None:
-    row = await service.visible_booking(viewer=_viewer(info), number=number)
+    row = await service.visible_booking(viewer=_viewer(info), number=_number(number))
     return t.Booking.from_model(row) if row else None
 
 
 @user_errors
 async def booking_check_in_code(info: Info[Context, None], number: str) -> t.BookingCheckInCode:
-    code = await checkin.check_in_code(viewer=_viewer(info), number=number, signer=info.context.identity.codes,
+    code = await checkin.check_in_code(viewer=_viewer(info), number=_number(number), signer=info.context.identity.codes,
                                        rules=_rules(info))
     return t.BookingCheckInCode.from_data(code)
 
@@ -151,20 +164,20 @@ CloseHallResult = Annotated[t.HallClosed | e.InputError | e.NotPermittedError | 
 async def book_slot(info: Info[Context, None], input: BookSlotInput) -> BookSlotResult:
     request = service.BookingRequest(
         slot_id=_id(input.slot_id, field="slotId", what="时段"), hall_id=_id(input.hall_id, field="hallId", what="大厅"),
-        item_code=input.item_code.strip(), enterprise_uscc=input.enterprise_uscc, case_number=input.case_number)
+        item_code=_item_code(input.item_code), enterprise_uscc=input.enterprise_uscc, case_number=input.case_number)
     row = await service.book(user=_viewer(info), request=request, rules=_rules(info), bus=info.context.bus)
     return t.BookingConfirmed(booking=t.Booking.from_model(await service.own_booking(viewer=_viewer(info),
                                                                                      number=row.number)))
 
 
 async def cancel_booking(info: Info[Context, None], number: str) -> CancelBookingResult:
-    row = await service.cancel(user=_viewer(info), number=number, rules=_rules(info))
+    row = await service.cancel(user=_viewer(info), number=_number(number), rules=_rules(info))
     return t.BookingCancelled(booking=t.Booking.from_model(await service.own_booking(viewer=_viewer(info),
                                                                                      number=row.number)))
 
 
 async def reschedule_booking(info: Info[Context, None], number: str, slot_id: strawberry.ID) -> RescheduleBookingResult:
-    row = await service.reschedule(user=_viewer(info), number=number,
+    row = await service.reschedule(user=_viewer(info), number=_number(number),
                                    slot_id=_id(slot_id, field="slotId", what="时段"), rules=_rules(info))
     return t.BookingRescheduled(booking=t.Booking.from_model(row))
 

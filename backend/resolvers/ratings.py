@@ -8,11 +8,11 @@ from typing import Annotated
 import strawberry
 from strawberry import Info
 
-from backend.models import User
+from backend.models import Case, ServiceItem, User
 from backend.models.ratings import RatingLevel as DomainLevel
 from backend.models.ratings import RectificationTicket as TicketRow
 from backend.models.ratings import TicketState as DomainState
-from backend.resolvers.inputs import record_id
+from backend.resolvers.inputs import record_id, record_key
 from backend.resolvers.errors import user_errors
 from backend.schema.context import Context
 from backend.schema.types import errors as e
@@ -47,12 +47,15 @@ def rating_levels() -> list[RatingLevelOption]:
 
 @user_errors
 async def my_rating(info: Info[Context, None], case_number: str) -> Rating | None:
-    row = await ratings.my_rating(user=_viewer(info), number=case_number)
+    number = record_key(case_number, model=Case, column="number", field="caseNumber", message="办件编号格式不正确")
+    row = await ratings.my_rating(user=_viewer(info), number=number) if number else None
     return Rating.from_model(row) if row else None
 
 
+@user_errors
 async def item_satisfaction(info: Info[Context, None], item_code: str) -> ItemSatisfaction | None:
-    found = await report.item_satisfaction(item_code=item_code)
+    code = record_key(item_code, model=ServiceItem, column="code", field="itemCode", message="事项编码格式不正确")
+    found = await report.item_satisfaction(item_code=code) if code else None
     return ItemSatisfaction.from_domain(found) if found else None
 
 

@@ -157,12 +157,24 @@ class UnstorableArguments(SchemaExtension):
         result = self.execution_context.result
         if result is None or not result.errors:
             return
-        result.errors = [_unstorable(error) if isinstance(error.original_error, _UNSTORABLE) else error
+        result.errors = [_unstorable(error) if _is_unstorable(error.original_error) else error
                          for error in result.errors]
 
 
 # PostgreSQL's DataError: a NUL byte or a number past its column that the driver refused.
 _UNSTORABLE = (TortoiseValidationError, OverflowError, PostgresDataError)
+
+
+def _is_unstorable(error: BaseException | None) -> bool:
+    # tortoise re-raises the driver's DataError as its OperationalError `from` it: follow the
+    # chain a few links rather than trust every OperationalError (a lost connection is one too).
+    for _ in range(3):
+        if error is None:
+            return False
+        if isinstance(error, _UNSTORABLE):
+            return True
+        error = error.__cause__
+    return False
 
 
 def _unstorable(error: GraphQLError) -> GraphQLError:
