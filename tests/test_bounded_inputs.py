@@ -237,12 +237,27 @@ async def test_material_fields_that_cannot_be_stored_are_refused(client: httpx.A
                               "message": "内容含有无法识别的字符"}
 
 
-async def test_an_argument_longer_than_its_column_is_the_clients_mistake_even_past_the_parser(
-        client: httpx.AsyncClient) -> None:
+async def test_an_item_code_longer_than_its_column_names_no_item(client: httpx.AsyncClient) -> None:
     # itemSatisfaction reached the ORM with a 210-character code (found by the schema fuzzer).
     answer = await gql(client, '{ itemSatisfaction(itemCode: "%s") { rate } }' % ("码" * 210))
-    errors = answer.json()["errors"]
-    assert [(e["message"], e["extensions"]["code"]) for e in errors] == [("参数格式不正确或超出范围", "BAD_USER_INPUT")]
+    assert answer.json() == {"data": {"itemSatisfaction": None}}
+
+
+def test_a_value_the_driver_refused_is_the_clients_mistake_behind_tortoises_wrapper() -> None:
+    # tortoise re-raises asyncpg's DataError (a NUL byte on PostgreSQL) as OperationalError.
+    from asyncpg.exceptions import CharacterNotInRepertoireError
+    from tortoise.exceptions import OperationalError
+
+    from backend.schema.extensions import _is_unstorable
+
+    try:
+        try:
+            raise CharacterNotInRepertoireError('invalid byte sequence for encoding "UTF8": 0x00')
+        except CharacterNotInRepertoireError as driver:
+            raise OperationalError(driver) from driver
+    except OperationalError as wrapped:
+        assert _is_unstorable(wrapped)
+    assert not _is_unstorable(OperationalError("connection was closed in the middle of operation"))
 
 
 async def test_booking_ids_are_ascii_digits_within_range(client: httpx.AsyncClient) -> None:
