@@ -160,6 +160,7 @@ def create_app(settings: Settings | None = None, *, identity: Identity | None = 
                 await app.state.case_feed.stop()
                 await flush_announcements()
                 await bus.close()
+                await graphql.response_cache.close()
                 await app.state.limiter.close()
 
     graphql = GraphQLView(build_schema(settings), settings=settings, identity=identity,
@@ -195,6 +196,7 @@ def create_app(settings: Settings | None = None, *, identity: Identity | None = 
         error: database_unavailable
         for error in (OperationalError, DBConnectionError, PostgresConnectionError, PgInterfaceError, InternalClientError)})
     app.state.settings = settings
+    app.state.graphql_view = graphql
     app.state.identity = identity
     app.state.limiter = RateLimiter.from_settings(settings)  # one counter store (Redis client) per app
     return app

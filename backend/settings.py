@@ -46,6 +46,11 @@ class Settings:
     graphql_max_request_bytes: int = 64 * 1024
     # Public catalog responses may be reused this long by the browser and proxies.
     catalog_cache_seconds: int = 300
+    # Answers to public catalog queries kept by the server (in-process LRU, shared through Redis
+    # when REDIS_URL is set), keyed on the catalog's version: 0 turns the cache off.
+    public_response_cache_entries: int = 1000
+    # Automatic persisted queries (Apollo's APQ): documents remembered by their sha256.
+    persisted_queries_max: int = 1000
     # Cases: uploads, 容缺 supplement period, 电子监察 and the live feed.
     upload_max_bytes: int = 10 * 1024 * 1024
     deficiency_supplement_days: int = 10  # working days to supply 容缺 materials
@@ -230,6 +235,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         static_dir=Path(env.get("STATIC_DIR") or REPO_ROOT / "frontend" / "static"),
         log_level=env.get("LOG_LEVEL", "INFO").upper(),
         catalog_cache_seconds=_int(env, "CATALOG_CACHE_SECONDS", 300, low=0, high=86400),
+        public_response_cache_entries=_int(env, "PUBLIC_RESPONSE_CACHE_ENTRIES", 1000, low=0, high=1_000_000),
+        persisted_queries_max=_int(env, "PERSISTED_QUERIES_MAX", 1000, low=0, high=1_000_000),
         graphql_max_depth=_int(env, "GRAPHQL_MAX_DEPTH", 15, low=1, high=100),
         graphql_max_aliases=_int(env, "GRAPHQL_MAX_ALIASES", 30, low=0, high=1000),
         graphql_max_tokens=_int(env, "GRAPHQL_MAX_TOKENS", 1000, low=100, high=100_000),

@@ -65,7 +65,10 @@ def _test_env(data_dir: Path) -> dict[str, str]:
            # (tests/test_rate_limits.py, tests/test_uploads_limits.py), and off for the rest.
            "RATE_LIMIT_MUTATIONS_PER_TOKEN": "0", "RATE_LIMIT_MUTATIONS_PER_ADDRESS": "0",
            "RATE_LIMIT_UPLOADS_PER_TOKEN": "0", "RATE_LIMIT_UPLOADS_PER_ADDRESS": "0",
-           "UPLOAD_DAILY_FILES": "1000000"}
+           "UPLOAD_DAILY_FILES": "1000000",
+           # Factories bulk-create catalog rows (no row signals): the server's public response
+           # cache is tested with its own settings (tests/test_public_cache.py), off for the rest.
+           "PUBLIC_RESPONSE_CACHE_ENTRIES": "0"}
     if TEST_DATABASE_URL:
         env["DATABASE_URL"] = TEST_DATABASE_URL
     if TEST_REDIS_URL:

@@ -4,6 +4,11 @@
   (the document did not parse or validate, so nothing executed) answers 400.
 - A successful query that reads only public catalog fields, made without credentials,
   carries `Cache-Control: public` and an ETag; a GET with a matching If-None-Match gets 304.
+- Such an answer is also kept by the server (backend/schema/response_cache.py): a repeated public
+  query made without credentials is answered, or revalidated to 304, before strawberry runs.
+- Automatic persisted queries (Apollo's APQ): `extensions.persistedQuery = {version: 1,
+  sha256Hash}` may stand for the document; an unknown hash answers PERSISTED_QUERY_NOT_FOUND (the
+  client sends the text with the hash once), a hash that is not the text's is refused.
 - Body-level HTTP errors answer in GraphQL's JSON error shape, never as a plain-text trace.
 - A body (or GET query string) over GRAPHQL_MAX_REQUEST_BYTES is refused before it is read in
   full: by its Content-Length, or while counting a chunked body. A body that is not UTF-8, not
@@ -18,6 +23,7 @@ import asyncio
 import hashlib
 import time
 import json
+from collections import OrderedDict
 from typing import Any
 
 from starlette.requests import Request
@@ -40,6 +46,7 @@ from backend.schema.context import Context
 from backend.schema.errors import DocumentRefused
 from backend.schema.limits import DocumentLimits, check_tokens
 from backend.schema.refusals import log_refused
+from backend.schema.response_cache import CachedAnswer, PublicResponseCache, cache_key
 from backend.settings import Settings
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -60,6 +67,15 @@ class RequestRefused(Exception):
         super().__init__(message)
         self.message, self.status, self.kind, self.reason, self.size = message, status, kind, reason, size
         self.extensions = extensions or {"code": code}
+        self.logged = True
+
+
+def _persisted_query_not_found() -> RequestRefused:
+    # Part of the protocol, not a refusal worth a log line: the client sends the text next.
+    # The message is what Apollo's clients look for.
+    refusal = RequestRefused("PersistedQueryNotFound", code="PERSISTED_QUERY_NOT_FOUND", reason="unknown hash")
+    refusal.logged = False
+    return refusal
 
 
 def _malformed(message: str, reason: str) -> RequestRefused:
@@ -115,6 +131,9 @@ class GraphQLView(GraphQL[Context, None]):
         self.limits = DocumentLimits.from_settings(settings)
         self.identity = identity
         self.push_public_key = push_public_key
+        self.response_cache = PublicResponseCache(entries=settings.public_response_cache_entries,
+                                                  redis_url=settings.redis_url)
+        self.persisted: OrderedDict[str, str] = OrderedDict()  # APQ: sha256 hex -> document
 
     def encode_json(self, data: object) -> str:
         # UTF-8 as is: Chinese text takes 3 bytes instead of a 6-byte \u escape; escaped only when
@@ -183,10 +202,15 @@ class GraphQLView(GraphQL[Context, None]):
         request = Request(scope=scope, receive=receive)
         try:
             await self._read_within_limit(request)
+            cached = await self._from_cache(request)
+            if cached is not None:
+                await cached(scope, receive, send)
+                return
             response = await self.run(request)
         except RequestRefused as refusal:
             size = refusal.size if refusal.size is not None else getattr(request.state, "body_size", None)
-            log_refused(refusal.kind, request, size=size, reason=refusal.reason)
+            if refusal.logged:
+                log_refused(refusal.kind, request, size=size, reason=refusal.reason)
             response = JSONResponse(
                 {"errors": [{"message": refusal.message, "extensions": refusal.extensions}]},
                 status_code=refusal.status, headers={"cache-control": "no-store"},
@@ -209,7 +233,7 @@ class GraphQLView(GraphQL[Context, None]):
             )
         else:
             if not isinstance(response, StreamingResponse):
-                response = self._finish(request, response)
+                response = await self._finish(request, response)
         await response(scope, receive, send)
 
     async def _read_within_limit(self, request: Request) -> None:
@@ -268,17 +292,68 @@ class GraphQLView(GraphQL[Context, None]):
                                  ("variables", dict, " JSON 对象"), ("extensions", dict, " JSON 对象")):
             if not isinstance(data.get(key), (kind, type(None))):
                 raise _malformed(f"{key} 须是{label}", f"{key} of the wrong type")
-        if isinstance(data.get("query"), str):
+        persisted = _persisted_hash(data.get("extensions"))
+        if persisted is not None and data.get("query") is None:
+            data["query"] = self.persisted.get(persisted)
+            if data["query"] is None:
+                raise _persisted_query_not_found()
+            self.persisted.move_to_end(persisted)
+        elif persisted is not None and hashlib.sha256(data["query"].encode()).hexdigest() != persisted:
+            raise _malformed("persistedQuery 的 sha256Hash 与查询文本不符", "persisted query hash mismatch")
+        elif isinstance(data.get("query"), str):
             try:
                 check_tokens(data["query"], self.limits)
             except DocumentRefused as refusal:
                 raise RequestRefused(refusal.message, kind="too_costly", extensions=refusal.extensions,
                                      reason=f"limit=tokens max={self.limits.max_tokens}") from None
+            if persisted is not None and self.settings.persisted_queries_max:
+                self.persisted[persisted] = data["query"]  # within the token limit, so bounded in size
+                while len(self.persisted) > self.settings.persisted_queries_max:
+                    self.persisted.popitem(last=False)
         return GraphQLRequestData(query=data.get("query"), variables=data.get("variables"),
                                   operation_name=data.get("operationName"), extensions=data.get("extensions"),
                                   protocol=transport.protocol if transport else "http")
 
-    def _finish(self, request: Request, response: Response) -> Response:
+    async def _from_cache(self, request: Request) -> Response | None:
+        """A public answer kept from an earlier request, or None; on a miss that may be stored,
+        notes where (request.state.cache_slot) for _finish."""
+        cache = self.response_cache
+        if not cache.enabled or "authorization" in request.headers or request.method not in ("GET", "POST"):
+            return None  # a token-bearing request never reads (nor fills) the shared cache
+        data = _request_fields(request)
+        if data is None:
+            return None
+        query, extensions = data.get("query"), data.get("extensions")
+        try:
+            persisted = _persisted_hash(extensions)
+        except RequestRefused:
+            return None  # parse_http_body says what is wrong
+        if isinstance(query, str):
+            document_hash = hashlib.sha256(query.encode()).hexdigest()
+            if persisted is not None and persisted != document_hash:
+                return None  # refused by parse_http_body
+        elif persisted is not None:
+            document_hash = persisted
+        else:
+            return None
+        media_type = GRAPHQL_RESPONSE_JSON if _wants_graphql_response_json(request) else "application/json"
+        operation_name = data.get("operationName")
+        key = cache_key(document_hash=document_hash, operation_name=operation_name if isinstance(operation_name, str) else None,
+                        variables=data.get("variables"), media_type=media_type)
+        version = await cache.version()
+        if version is None:
+            return None
+        answer = await cache.get(version, key)
+        if answer is None:
+            request.state.cache_slot = (version, key)
+            return None
+        headers = {"vary": "Accept, Authorization", "etag": answer.etag,
+                   "cache-control": f"public, max-age={answer.max_age}, stale-while-revalidate=60"}
+        if request.method == "GET" and answer.etag in _if_none_match(request):
+            return Response(status_code=304, headers=headers)
+        return Response(answer.body, headers={**headers, "content-type": answer.media_type})
+
+    async def _finish(self, request: Request, response: Response) -> Response:
         if response.media_type not in (None, "application/json"):
             return response  # GraphiQL page
         if _wants_graphql_response_json(request):
@@ -294,6 +369,11 @@ class GraphQLView(GraphQL[Context, None]):
         etag = 'W/"' + hashlib.sha256(response.body).hexdigest()[:32] + '"'
         response.headers["cache-control"] = f"public, max-age={max_age}, stale-while-revalidate=60"
         response.headers["etag"] = etag
+        slot = getattr(request.state, "cache_slot", None)
+        if slot is not None and max_age > 0:
+            answer = CachedAnswer(body=bytes(response.body), etag=etag, media_type=response.headers["content-type"],
+                                  max_age=max_age, expires_at=time.time() + max_age)
+            await self.response_cache.put(*slot, answer)
         if request.method == "GET" and etag in _if_none_match(request):
             return Response(status_code=304, headers={
                 "etag": etag, "cache-control": response.headers["cache-control"], "vary": response.headers["vary"],
@@ -320,6 +400,38 @@ def _decode_json(raw: bytes | str, *, what: str) -> object:
         raise _malformed(f"{what}不是有效的 JSON", "not JSON") from None
     except RecursionError:
         raise _malformed(f"{what}的 JSON 嵌套过深", "JSON nested too deeply") from None
+
+
+def _request_fields(request: Request) -> dict[str, Any] | None:
+    """query, operationName, variables and extensions of a GET or JSON POST, or None when they
+    cannot be read cheaply (left to the full path, which says what is wrong)."""
+    try:
+        if request.method == "GET":
+            params = request.query_params
+            data: object = {"query": params.get("query"), "operationName": params.get("operationName")} | {
+                key: json.loads(params[key]) if params.get(key) else None for key in ("variables", "extensions")}
+        else:
+            content_type, _ = parse_content_type(request.headers.get("content-type", ""))
+            body = getattr(request, "_body", None)
+            if content_type != "application/json" or body is None:
+                return None
+            data = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _persisted_hash(extensions: object) -> str | None:
+    """The sha256 (lower-case hex) an APQ request names, or None when it names none."""
+    if not isinstance(extensions, dict) or extensions.get("persistedQuery") is None:
+        return None
+    persisted = extensions["persistedQuery"]
+    digest = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
+    if not isinstance(persisted, dict) or persisted.get("version") != 1 or not isinstance(digest, str) \
+            or len(digest) != 64 or any(c not in "0123456789abcdefABCDEF" for c in digest):
+        raise RequestRefused("请求格式不正确：persistedQuery 须为 {version: 1, sha256Hash: 64 位十六进制}",
+                             code="PERSISTED_QUERY_NOT_SUPPORTED", reason="bad persistedQuery")
+    return digest.lower()
 
 
 def _if_none_match(request: Request) -> set[str]:

@@ -194,3 +194,25 @@ def test_server_errors_read_as_plain_chinese_with_a_retry(page: Page) -> None:
     page.unroute(graphql)
     page.get_by_role("button", name="重新加载").click()
     expect(page.get_by_role("heading", name="教师资格认定")).to_be_visible()
+
+
+def test_catalog_gets_name_their_document_by_its_hash(page: Page) -> None:
+    # Automatic persisted queries: a document the server does not know yet goes once with its
+    # text; after that the GET carries only the hash (and the variables), so its URL is short.
+    sent: list[tuple[str, int]] = []
+    page.on("response", lambda r: sent.append((r.url, r.status)) if "/graphql?" in r.url else None)
+    page.goto("/")
+    expect(page.locator(".frequent-item")).to_have_count(12)
+    first_visit = list(sent)
+    assert first_visit
+    for url, _status in first_visit:
+        params = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+        assert json.loads(params["extensions"][0])["persistedQuery"]["version"] == 1
+    sent.clear()
+    page.reload()
+    expect(page.locator(".frequent-item")).to_have_count(12)
+    expect(page.locator(".frequent-item", has_text="教师资格认定")).to_be_visible()
+    assert sent and all(status in (200, 304) for _url, status in sent)
+    for url, _status in sent:
+        params = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+        assert "query" not in params and len(url) < 400, url

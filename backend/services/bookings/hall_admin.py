@@ -19,6 +19,7 @@ from backend.services.bookings.booking import cancel_booking
 from backend.services.bookings.rules import now_local
 from backend.services.bookings.schedule import Hours, check_hours
 from backend.services.bookings.staff import department_items_at, hall_of
+from backend.services.catalog.version import catalog_changed
 from backend.services.workdays import local_date
 from backend.services.errors import ValidationError
 from backend.services.notifications.inbox import announce_notifications, notify
@@ -77,6 +78,7 @@ async def set_hall_schedule(*, actor: User, hall_id: int, hours: Hours | None,
                 hall_id=hall_id, item_id=item.id, using_db=conn)
             await BookingSlot.filter(hall_id=hall_id, item_id=item.id, starts_at__gt=now).using_db(conn).update(
                 capacity=setting.capacity)
+    await catalog_changed()  # halls are part of the public catalog
     schedule = await HallSchedule.get_or_none(hall_id=hall_id)
     if schedule is None:
         raise ValidationError(field="hours", message="该大厅尚未设置开放时间，请一并填写")
@@ -118,6 +120,7 @@ async def close_hall(*, actor: User, hall_id: int, day: date, reason: str, bus: 
                                  case_id=booking.case_id)
     except IntegrityError:
         raise ValidationError(field="date", message=f"{hall.name}在 {day:%Y-%m-%d} 已设为闭厅") from None
+    await catalog_changed()
     if cancelled:
         announce_notifications(bus)
     return ClosureResult(closure=closure, cancelled=cancelled)

@@ -11,6 +11,7 @@ from backend.models import Faq, LicenseType, Material, ProcessStep, ServiceGuide
 from backend.models.catalog import Audience, CaseKind, Department, ItemType, MaterialType
 from backend.services.errors import ValidationError
 from backend.services.catalog.search import search_keys
+from backend.services.catalog.version import catalog_changed
 
 GUIDE_FIELDS = (
     "basic_code", "source_of_power", "level_exercised", "implementing_body", "service_object",
@@ -118,6 +119,9 @@ async def save_item(
         await item.halls.clear()
         if halls:
             await item.halls.add(*halls)
+    # Again after the commit: the row signals above fire inside the transaction, when a reader
+    # could still cache what was there before.
+    await catalog_changed()
     return item
 
 

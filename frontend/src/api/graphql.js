@@ -1,7 +1,9 @@
 // GraphQL over HTTP for the public catalog.
 //
-// Queries go out as GET (/graphql?query=…&variables=…) so the browser's HTTP cache and the
-// server's ETag can reuse them. Every failure becomes an ApiError whose message is Chinese
+// Queries go out as GET so the browser's HTTP cache and the server's ETag can reuse them, as
+// automatic persisted queries (Apollo's APQ): the URL names the document by its sha256
+// (extensions.persistedQuery) instead of carrying its text; when the server does not know the
+// hash yet (PERSISTED_QUERY_NOT_FOUND) the same GET is sent once more with the text. Every failure becomes an ApiError whose message is Chinese
 // and written for people; raw server text never reaches the screen.
 import { load, save } from '../lib/store.js'
 import { reportNetworkFailure, reportNetworkSuccess } from '../lib/network.js'
@@ -64,10 +66,39 @@ export function authedQuery(document, variables = {}, options = {}) {
   return query(document, variables, { ...options, token })
 }
 
-export async function query(document, variables = {}, { signal, token } = {}) {
-  const params = new URLSearchParams({ query: compact(document) })
+const hashes = new Map()
+
+// crypto.subtle exists only in secure contexts (https, localhost): elsewhere the text goes as is.
+async function documentHash(text) {
+  if (!globalThis.crypto?.subtle) return null
+  if (!hashes.has(text)) {
+    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))
+    hashes.set(text, [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join(''))
+  }
+  return hashes.get(text)
+}
+
+export async function query(document, variables = {}, options = {}) {
+  const text = compact(document)
   const vars = cleanVariables(variables)
+  const hash = options.token ? null : await documentHash(text)
+  if (hash) {
+    const persisted = { persistedQuery: { version: 1, sha256Hash: hash } }
+    try {
+      return await send(text, vars, { ...options, persisted, withText: false })
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.code !== 'PERSISTED_QUERY_NOT_FOUND') throw error
+      return send(text, vars, { ...options, persisted, withText: true })
+    }
+  }
+  return send(text, vars, { ...options, withText: true })
+}
+
+async function send(text, vars, { signal, token, persisted = null, withText }) {
+  const params = new URLSearchParams()
+  if (withText) params.set('query', text)
   if (Object.keys(vars).length) params.set('variables', JSON.stringify(vars))
+  if (persisted) params.set('extensions', JSON.stringify(persisted))
 
   const controller = new AbortController()
   let timedOut = false
@@ -80,7 +111,7 @@ export async function query(document, variables = {}, { signal, token } = {}) {
     response = await fetch(token ? ENDPOINT : `${ENDPOINT}?${params}`, token ? {
       method: 'POST',
       headers: { Accept: ACCEPT, 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: compact(document), variables: vars }),
+      body: JSON.stringify({ query: text, variables: vars }),
       cache: 'no-store',
       signal: controller.signal,
     } : {
