@@ -28,6 +28,7 @@ def _serve(_args: argparse.Namespace) -> int:
         log_level=settings.log_level.lower(), server_header=False, log_config=None,
         # X-Forwarded-* are applied in the app, from TRUSTED_PROXIES only (backend/app.py).
         proxy_headers=False,
+        ws_per_message_deflate=settings.ws_per_message_deflate,
         # SIGTERM: stop accepting, close websockets with 1012 (the PWA reconnects at once, to
         # another instance), give requests in flight this long to finish.
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
