@@ -52,6 +52,14 @@ def test_bad_settings_say_what_is_wrong(env: dict[str, str], message: str) -> No
     assert str(caught.value) == message
 
 
+def test_websocket_compression_is_off_unless_asked_for() -> None:
+    assert load_settings({}).ws_per_message_deflate is False
+    assert load_settings({"WS_DEFLATE": "on"}).ws_per_message_deflate is True
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"WS_DEFLATE": "yes"})
+    assert "WS_DEFLATE" in str(caught.value)
+
+
 def test_postgresql_scheme_is_normalised_and_password_never_printed() -> None:
     settings = load_settings({**PRODUCTION, "DATABASE_URL": "postgresql://app:hunter2@db:5432/zsb",
                               "REDIS_URL": "redis://:topsecret@cache:6379/0", "PII_INDEX_KEY": "s3cr3t-index"})
