@@ -20,7 +20,7 @@ const COLOURS = {
   DELIVERED: ['#e6f7f1', '#0e8a62'],
   REJECTED: ['#fdecee', '#cf2e3f'],
   TERMINATED: ['#eef1f5', '#4e5969'],
-  WITHDRAWN: ['#eef1f5', '#86909c'],
+  WITHDRAWN: ['#eef1f5', '#5c6470'],
 }
 
 export function statusColours(status) {

@@ -7,8 +7,8 @@ const STATUS_COLOURS = {
   SUSPENDED: ['#fff1e6', '#d4610f'],
   REVOKED: ['#fdecee', '#cf2e3f'],
   CANCELLED: ['#eef1f5', '#4e5969'],
-  EXPIRED: ['#eef1f5', '#86909c'],
-  VOIDED: ['#eef1f5', '#86909c'],
+  EXPIRED: ['#eef1f5', '#5c6470'],
+  VOIDED: ['#eef1f5', '#5c6470'],
 }
 
 export const STATUS_LABELS = { VALID: '有效', SUSPENDED: '已暂扣', REVOKED: '已吊销', CANCELLED: '已注销', EXPIRED: '已过期', VOIDED: '已作废' }
