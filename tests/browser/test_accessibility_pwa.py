@@ -66,8 +66,11 @@ ROUTES: dict[str, tuple[str, str]] = {
     "not-found": ("citizen", "/no-such-screen"),
 }
 
+# Before the page's own scripts: the key, and the attribute as soon as <html> is parsed.
 ELDER = """localStorage.setItem('zsb.elder', '1');
-document.documentElement.setAttribute('data-mode', 'elder');"""
+const markElder = () => document.documentElement && document.documentElement.setAttribute('data-mode', 'elder');
+if (!markElder()) new MutationObserver((_, seen) => { if (document.documentElement) { markElder(); seen.disconnect() } })
+  .observe(document, { childList: true });"""
 NORMAL = "localStorage.removeItem('zsb.elder');"
 RUN_AXE = """async (tags) => {
     const result = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })

@@ -3,8 +3,8 @@
 import { dateLabel } from '../../lib/format.js'
 
 const STATUS_COLOURS = {
-  VALID: ['#e6f7f1', '#0e8a62'],
-  SUSPENDED: ['#fff1e6', '#d4610f'],
+  VALID: ['#e6f7f1', '#08704f'],
+  SUSPENDED: ['#fff1e6', '#a84f00'],
   REVOKED: ['#fdecee', '#cf2e3f'],
   CANCELLED: ['#eef1f5', '#4e5969'],
   EXPIRED: ['#eef1f5', '#5c6470'],
