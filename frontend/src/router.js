@@ -1,4 +1,5 @@
 import { createRouter, createWebHistory } from 'vue-router'
+import { focusScreenHeading, screenHeading } from './lib/screenFocus.js'
 
 const routes = [
   { path: '/', name: 'home', component: () => import('./views/HomeView.vue'), meta: { title: '掌上办', tab: 'home' } },
@@ -40,7 +41,10 @@ export const router = createRouter({
   scrollBehavior: (to, from, saved) => saved || { top: 0 },
 })
 
-router.afterEach((to) => {
+router.afterEach((to, from, failure) => {
+  // The first screen of a visit starts at the top of the document; later ones move the focus.
+  if (!failure && from.matched.length) focusScreenHeading()
+  else if (!failure) setTimeout(() => screenHeading(), 0)
   document.title = to.meta.title && to.meta.title !== '掌上办' ? `${to.meta.title} · 掌上办` : '掌上办 · 西安政务服务'
 })
 

@@ -13,14 +13,14 @@ export const STATUS_LABELS = {
 
 const COLOURS = {
   SUBMITTED: ['#e8f0fc', '#1b5fc1'],
-  SUPPLEMENT_REQUESTED: ['#fff1e6', '#d4610f'],
-  ACCEPTED: ['#e6f6fb', '#0b7fa6'],
+  SUPPLEMENT_REQUESTED: ['#fff1e6', '#a84f00'],
+  ACCEPTED: ['#e6f6fb', '#086a8c'],
   UNDER_REVIEW: ['#f1ecfd', '#6b46c1'],
-  APPROVED: ['#e6f7f1', '#0e8a62'],
-  DELIVERED: ['#e6f7f1', '#0e8a62'],
+  APPROVED: ['#e6f7f1', '#08704f'],
+  DELIVERED: ['#e6f7f1', '#08704f'],
   REJECTED: ['#fdecee', '#cf2e3f'],
   TERMINATED: ['#eef1f5', '#4e5969'],
-  WITHDRAWN: ['#eef1f5', '#86909c'],
+  WITHDRAWN: ['#eef1f5', '#5c6470'],
 }
 
 export function statusColours(status) {

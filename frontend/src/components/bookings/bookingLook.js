@@ -1,7 +1,7 @@
 // Words and small helpers the booking screens share.
 export const WEEKDAYS = ['周一', '周二', '周三', '周四', '周五', '周六', '周日']
 export const KIND_LABELS = { WORKDAY: '', EXTENDED: '延时服务', WEEKEND: '周末预约服务' }
-export const STATUS_COLORS = { BOOKED: '#1b5fc1', CHECKED_IN: '#00a870', CANCELLED: '#86909c', NO_SHOW: '#d4380d' }
+export const STATUS_COLORS = { BOOKED: '#1b5fc1', CHECKED_IN: '#067a3e', CANCELLED: '#5c6470', NO_SHOW: '#d4380d' }
 
 /** 'YYYY-MM-DD' of a date in China (the halls' zone), whatever the phone's zone. */
 export function chinaDay(offsetDays = 0) {

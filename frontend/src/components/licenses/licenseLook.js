@@ -3,12 +3,12 @@
 import { dateLabel } from '../../lib/format.js'
 
 const STATUS_COLOURS = {
-  VALID: ['#e6f7f1', '#0e8a62'],
-  SUSPENDED: ['#fff1e6', '#d4610f'],
+  VALID: ['#e6f7f1', '#08704f'],
+  SUSPENDED: ['#fff1e6', '#a84f00'],
   REVOKED: ['#fdecee', '#cf2e3f'],
   CANCELLED: ['#eef1f5', '#4e5969'],
-  EXPIRED: ['#eef1f5', '#86909c'],
-  VOIDED: ['#eef1f5', '#86909c'],
+  EXPIRED: ['#eef1f5', '#5c6470'],
+  VOIDED: ['#eef1f5', '#5c6470'],
 }
 
 export const STATUS_LABELS = { VALID: '有效', SUSPENDED: '已暂扣', REVOKED: '已吊销', CANCELLED: '已注销', EXPIRED: '已过期', VOIDED: '已作废' }
