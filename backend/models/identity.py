@@ -34,6 +34,8 @@ class User(Model):
         "models.Department", related_name="staff", null=True, on_delete=fields.SET_NULL
     )
     claims_hash = fields.CharField(max_length=64, default="")
+    # 长辈模式 chosen on the account (None: never chosen; the device's choice stands).
+    elder_mode = fields.BooleanField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

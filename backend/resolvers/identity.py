@@ -17,7 +17,7 @@ from backend.schema.types import errors as e
 from backend.schema.types.identity import (
     AgentAuthority, AgentAuthorityGranted, AgentAuthorityRevoked, DataAccessConnection, DataAccessEdge,
     DataAccessEntry, Enterprise, EnterpriseAgent, EnterpriseMembership, GrantAgentAuthorityInput, IdentifiedParty,
-    IdentityCode, Me, PartyIdentified, RevealedNumber, SensitiveField,
+    ElderModeSet, IdentityCode, Me, PartyIdentified, RevealedNumber, SensitiveField,
 )
 from backend.services.identity import accounts as identity, codes as identity_codes
 from backend.services.errors import NotFoundError, NotPermittedError
@@ -34,7 +34,7 @@ async def me(info: Info[Context, None]) -> Me | None:
     profile = await identity.profile(user=_viewer(info), vault=info.context.identity.vault)
     return Me(
         name=profile.name, id_number_masked=profile.id_number_masked, phone_masked=profile.phone_masked,
-        roles=list(profile.roles),
+        roles=list(profile.roles), elder_mode=profile.elder_mode,
         enterprises=[EnterpriseMembership(uscc=ent.uscc, name=ent.name, role=role) for ent, role in profile.memberships],
     )
 
@@ -79,6 +79,7 @@ GrantResult = Annotated[
     AgentAuthorityGranted | e.InputError | e.NotPermittedError, strawberry.union("GrantAgentAuthorityResult")
 ]
 RevokeResult = Annotated[AgentAuthorityRevoked | e.InputError | e.NotFoundError, strawberry.union("RevokeAgentAuthorityResult")]
+ElderModeResult = Annotated[ElderModeSet | e.NotPermittedError, strawberry.union("SetElderModeResult")]
 IdentifyResult = Annotated[PartyIdentified | e.InputError | e.NotPermittedError, strawberry.union("IdentifyByCodeResult")]
 
 
@@ -111,3 +112,7 @@ async def identify_by_code(info: Info[Context, None], token: str) -> IdentifyRes
     party = await identity_codes.identify(token=token, actor=_viewer(info), signer=info.context.identity.codes,
                                           vault=info.context.identity.vault)
     return PartyIdentified(party=IdentifiedParty.from_data(party))
+
+
+async def set_elder_mode(info: Info[Context, None], on: bool) -> ElderModeResult:
+    return ElderModeSet(on=await identity.set_elder_mode(user=_viewer(info), on=on))

@@ -129,6 +129,8 @@ class Mutation:
                                                  permission_classes=[IsAuthenticated])
     identify_by_code = strawberry.mutation(resolver=identity.identify_by_code, permission_classes=[IsAuthenticated],
                                            description="Hall window scans 一人一码/一企一码 (staff); audited")
+    set_elder_mode = strawberry.mutation(resolver=identity.set_elder_mode, permission_classes=[IsAuthenticated],
+                                         description="长辈模式 on the account; the PWA keeps it on the device too")
     submit_application = strawberry.mutation(resolver=cases.submit_application, permission_classes=[IsAuthenticated],
                                              description="在线申请; idempotent per idempotencyKey")
     supplement_materials = strawberry.mutation(resolver=cases.supplement_materials, permission_classes=[IsAuthenticated],

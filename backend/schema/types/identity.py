@@ -47,6 +47,13 @@ class Me:
     phone_masked: str | None
     roles: list[str]
     enterprises: list[EnterpriseMembership]
+    elder_mode: bool | None = strawberry.field(
+        default=None, description="长辈模式 chosen on the account; null: never chosen (the device's choice stands)")
+
+
+@strawberry.type(description="长辈模式 remembered on the account")
+class ElderModeSet:
+    on: bool
 
 
 @strawberry.type(description="一人一码 / 一企一码: a short-lived signed token and its QR code")

@@ -36,6 +36,7 @@ class Profile:
     id_number_masked: str | None
     phone_masked: str | None
     roles: tuple[str, ...]
+    elder_mode: bool | None
     memberships: tuple[tuple[Enterprise, MembershipRole], ...]
 
 
@@ -91,8 +92,16 @@ async def profile(*, user: User, vault: PiiVault) -> Profile:
         id_number_masked=mask_id_number(vault.decrypt(user.id_number_enc, purpose=ID_NUMBER)) if user.id_number_enc else None,
         phone_masked=mask_phone(vault.decrypt(user.phone_enc, purpose=PHONE)) if user.phone_enc else None,
         roles=tuple(user.roles),
+        elder_mode=user.elder_mode,
         memberships=tuple((m.enterprise, m.role) for m in memberships),
     )
+
+
+async def set_elder_mode(*, user: User, on: bool) -> bool:
+    """长辈模式 remembered on the account: a phone the person signs in on follows it."""
+    await User.filter(id=user.id).update(elder_mode=on)
+    user.elder_mode = on
+    return on
 
 
 async def log_access(*, actor: User | None, subject: User, what: str, purpose: str, outcome: str = "ALLOWED") -> None:
