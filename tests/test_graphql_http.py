@@ -24,6 +24,19 @@ async def test_post_query_answers_graphql_response_json(client: httpx.AsyncClien
     assert response.json()["data"]["departments"][0]["name"] == "市发改委"
 
 
+@pytest.mark.parametrize("accept", [None, "*/*", "application/json, */*;q=0.5"])
+async def test_clients_that_do_not_ask_for_graphql_response_json_get_application_json(
+        client: httpx.AsyncClient, accept: str | None) -> None:
+    headers = {"accept": accept} if accept is not None else {}
+    request = client.build_request("POST", "/graphql", json={"query": LIST}, headers=headers)
+    if accept is None:
+        del request.headers["accept"]  # httpx sends */* by default
+    response = await client.send(request)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["data"]["departments"][0]["name"] == "市发改委"
+
+
 async def test_legacy_json_clients_get_application_json(client: httpx.AsyncClient) -> None:
     response = await client.post("/graphql", json={"query": "{ departments( }"}, headers={"accept": "application/json"})
     assert response.status_code == 200  # legacy watermark: errors in the body, 200 status

@@ -83,10 +83,9 @@ def _malformed(message: str, reason: str) -> RequestRefused:
 
 
 def _wants_graphql_response_json(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    if not accept or "*/*" in accept:
-        return True
-    return GRAPHQL_RESPONSE_JSON in accept
+    # GraphQL over HTTP: a client that does not name the new media type (no Accept, or only
+    # `*/*`) may be a legacy one, and gets application/json with its 200-status rules.
+    return GRAPHQL_RESPONSE_JSON in request.headers.get("accept", "")
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
