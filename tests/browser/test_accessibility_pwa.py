@@ -206,3 +206,19 @@ def test_reduced_motion_turns_transitions_off(browser: Browser, live_server: str
         assert max(durations) <= 0.01
     finally:
         ctx.close()
+
+
+def test_a_live_region_announces_case_progress_as_it_happens(page: Page, new_page: Callable[[], Page],
+                                                            live_server: str) -> None:
+    sign_in(page, "citizen")
+    number = submit_case_via_api(live_server, session_token(page))
+    staff = new_page()
+    sign_in(staff, "staff")
+    page.goto(f"/cases/{number}")
+    announcer = page.get_by_test_id("progress-announcer")
+    expect(announcer).to_have_attribute("aria-live", "polite")
+    expect(page.get_by_test_id("live-state")).to_be_visible()
+    expect(announcer).to_have_text("")  # what was there on opening is read with the page
+    page.wait_for_timeout(500)
+    assert api(live_server, session_token(staff), MOVE % ("acceptCase", ""), {"n": number})["acceptCase"]["__typename"] == "CaseUpdated"
+    expect(announcer).to_contain_text("办理进度更新", timeout=15000)
