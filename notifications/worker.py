@@ -26,6 +26,7 @@ from backend.services.cases.events import CASE_EVENTS_CHANNEL
 from backend.services.notifications.inbox import NOTIFICATIONS_CHANNEL
 from backend.services.cases.supervision import supervise
 from backend.services.cases.uploads import remove_unattached
+from backend.services.ratings.tokens import purge_expired as purge_expired_rating_tokens
 from backend.services.bookings.noshow import mark_no_shows
 from backend.services.bookings.reminders import send_reminders
 from backend.services.bookings.rules import BookingRules
@@ -105,8 +106,8 @@ class Worker:
                 self._settings.supervision_interval_seconds, self._supervise, "supervision"), name="supervision"))
         if self._settings.upload_cleanup_interval_seconds > 0:
             self._loops.append(asyncio.create_task(self._every(
-                self._settings.upload_cleanup_interval_seconds, self._remove_unattached, "upload cleanup"),
-                name="upload-cleanup"))
+                self._settings.upload_cleanup_interval_seconds, self._housekeeping, "housekeeping"),
+                name="housekeeping"))
 
         if self._settings.booking_job_interval_seconds > 0:
             self._loops.append(asyncio.create_task(self._every(
@@ -204,9 +205,12 @@ class Worker:
     async def _supervise(self) -> None:
         await supervise(warn_percent=self._settings.supervision_warn_percent, bus=self._bus)
 
-    async def _remove_unattached(self) -> None:
+    async def _housekeeping(self) -> None:
+        """What nobody can use any more: uploads never attached to a case, expired rating tokens.
+        Both are idempotent deletes, so several workers may run them at once."""
         await remove_unattached(upload_dir=self._settings.upload_dir,
                                 older_than=timedelta(hours=self._settings.upload_unattached_hours))
+        await purge_expired_rating_tokens()
 
     async def _every(self, seconds: int, run: Callable[[], Awaitable[None]], what: str) -> None:
         while True:

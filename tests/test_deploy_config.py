@@ -4,6 +4,7 @@ headers in them agree with the app and the built PWA."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -96,6 +97,18 @@ def test_upload_body_limit_is_upload_max_bytes() -> None:
     assert int(limit.group(1)) * 1024 * 1024 == Settings().upload_max_bytes
     compose = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
     assert int(compose["x-app"]["environment"]["UPLOAD_MAX_BYTES"]) == Settings().upload_max_bytes
+
+
+def test_graphql_body_limit_is_graphql_max_request_bytes() -> None:
+    block = _location("/graphql")
+    limit = re.search(r"client_max_body_size (\d+)k;", block)
+    assert limit
+    assert int(limit.group(1)) * 1024 == Settings().graphql_max_request_bytes
+    refusal = re.search(r"location @graphql_too_large \{.*?return 413 '(.*?)';", NGINX_CONF.read_text(encoding="utf-8"), flags=re.S)
+    assert refusal
+    body = json.loads(refusal.group(1))
+    assert body["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
+    assert str(Settings().graphql_max_request_bytes) in body["errors"][0]["message"]
 
 
 def test_graphql_location_upgrades_websockets_with_long_timeouts() -> None:

@@ -94,6 +94,24 @@ async def test_an_expired_token_is_refused_and_changes_nothing(
     assert (await RatingToken.get(token_hash=tokens._hash(raw))).used_at is None
 
 
+async def test_tokens_expired_over_a_day_ago_are_purged_and_the_rest_kept(
+        client: httpx.AsyncClient, token: Callable[..., str]) -> None:
+    number, live = await _fresh_token(client, token, ttl=timedelta(hours=1))
+    case = await Case.get(number=number)
+    now = datetime.now(timezone.utc)
+    recent = await tokens.mint(purpose=RatingTokenPurpose.RATE, user_id=case.applicant_id, case_id=case.id,
+                               ttl=timedelta(hours=1), now=now - timedelta(hours=20))  # expired 19 h ago
+    old = await tokens.mint(purpose=RatingTokenPurpose.RATE, user_id=case.applicant_id, case_id=case.id,
+                            ttl=timedelta(hours=1), now=now - timedelta(days=3))
+    assert await tokens.purge_expired(now=now) >= 1
+    kept = {row.token_hash for row in await RatingToken.filter(case=case)}
+    assert tokens._hash(old) not in kept
+    assert {tokens._hash(live), tokens._hash(recent)} <= kept
+    refused = await quick(client, recent, "satisfied", number)  # a late tap is still told why
+    assert refused.json()["error"]["reason"] == "expired"
+    assert await tokens.purge_expired(now=now) == 0  # safe to run twice
+
+
 async def test_foreign_and_unknown_tokens_are_refused_and_change_nothing(
         client: httpx.AsyncClient, token: Callable[..., str]) -> None:
     number, raw = await _fresh_token(client, token, ttl=timedelta(hours=1))

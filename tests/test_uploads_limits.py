@@ -143,7 +143,7 @@ async def test_the_worker_removes_them_periodically(
     worker = Worker(settings=every_second, keys=load_keys(every_second), bus=InProcessBus())
     await worker.start()
     try:
-        assert "upload-cleanup" in {task.get_name() for task in worker._loops}
+        assert "housekeeping" in {task.get_name() for task in worker._loops}
         for _ in range(60):
             if not await Upload.filter(id=stale).exists():
                 break

@@ -80,3 +80,10 @@ async def mint_for_push(*, kind: str, user_id: int, case_id: int | None, ttl: ti
         return await mint(purpose=RatingTokenPurpose.RETURN_VISIT, user_id=user_id, case_id=case_id,
                           ticket_id=ticket.id, ttl=ttl)
     return None
+
+
+async def purge_expired(*, grace: timedelta = timedelta(days=1), now: datetime | None = None) -> int:
+    """Delete tokens that expired more than `grace` ago, used or not: they authorise nothing any
+    more. The grace keeps a late tap answered "已过期" rather than "无效" for a day."""
+    now = now or datetime.now(timezone.utc)
+    return await RatingToken.filter(expires_at__lt=_db_time(now - grace)).delete()
