@@ -15,10 +15,12 @@ import httpx
 from backend.auth.dev_idp import DEV_IDP_KID
 from backend.auth.identity import Identity
 from backend.jws import sign_token
-from backend.models import BookableItem, ServiceHall, ServiceItem, User
+from backend.models import BookableItem, Booking, BookingSlot, ServiceHall, ServiceItem, User
+from backend.seed.reference import CITY_HALL
+from backend.services.bookings.rules import now_local
 from backend.services.identity.accounts import sync_user
 from backend.settings import Settings
-from tests.cases_helpers import call
+from tests.cases_helpers import TEACHER, call
 from tests.factories import make_department, make_items
 from tests.helpers import gql
 
@@ -153,3 +155,45 @@ async def book(client: httpx.AsyncClient, token: str, *, slot: str, hall: int | 
 
 async def raw(client: httpx.AsyncClient, token: str | None, query: str, variables: dict[str, Any]) -> httpx.Response:
     return await gql(client, query, variables, headers={"authorization": f"Bearer {token}"} if token else None)
+
+
+async def teacher_booking(client: httpx.AsyncClient, person: str, *, today_only: bool = False) -> tuple[dict, int]:
+    hall = await ServiceHall.get(name=CITY_HALL)
+    slots = await open_slots(client, hall_id=hall.id, item_code=TEACHER)
+    if today_only:
+        slots = [s for s in slots if s["date"] == now_local().date().isoformat()]
+    result = await book(client, person, slot=slots[-1]["id"], hall=hall.id, item=TEACHER)
+    assert result["__typename"] == "BookingConfirmed", result
+    return result["booking"], hall.id
+
+
+async def to_today(number: str) -> None:
+    """Move a booking's slot to today (later than now), so it can be checked in whatever the hour."""
+    row = await Booking.get(number=number)
+    now = now_local()
+    start = now + timedelta(minutes=5)
+    # A start minute no schedule makes (the slot's own id, negated): unique among today's slots.
+    await BookingSlot.filter(id=row.slot_id).update(day=now.date(), start_minute=-(row.slot_id % 30000),
+                                                    starts_at=start, ends_at=start + timedelta(minutes=30))
+    await Booking.filter(id=row.id).update(day=now.date(), starts_at=start, ends_at=start + timedelta(minutes=30))
+
+
+async def checked_in_booking(client: httpx.AsyncClient, person: str, staff: str) -> dict:
+    """The person's booking of the teacher item at the city hall, moved to today and checked in
+    by `staff` with the person's code, as at the window."""
+    booking, _hall = await teacher_booking(client, person)
+    await to_today(booking["number"])
+    code = (await call(client, person, CODE, {"number": booking["number"]}))["bookingCheckInCode"]["token"]
+    checked = (await call(client, staff, CHECK_IN, {"code": code}))["checkInBooking"]
+    assert checked["__typename"] == "BookingCheckedIn", checked
+    return checked["booking"]
+
+
+async def no_shows_at(moment: str) -> int:
+    """The no-show job as the worker runs it, at an ISO moment (for tests on the live server)."""
+    from datetime import datetime
+
+    from backend.services.bookings.noshow import mark_no_shows
+    from backend.services.bookings.rules import BookingRules
+
+    return await mark_no_shows(rules=BookingRules(), bus=None, now=datetime.fromisoformat(moment))

@@ -196,6 +196,11 @@ def _live_database_url() -> str | None:
     return f"{base}/{live_name}"
 
 
+# The live server's environment, for tests that must reach its database (tests/browser/helpers.py
+# `on_live_server`): set by the fixture below.
+LIVE_ENV: dict[str, str] = {}
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real uvicorn process serving the built PWA on 127.0.0.1 with migrated, seeded demo
@@ -211,6 +216,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     live_db = _live_database_url()
     if live_db:
         env["DATABASE_URL"] = live_db
+    LIVE_ENV.clear()
+    LIVE_ENV.update(env)
     python = sys.executable
     for command in ("migrate", "seed"):
         subprocess.run([python, "-m", "backend", command], env=env, cwd=REPO_ROOT, check=True,

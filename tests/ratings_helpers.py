@@ -61,3 +61,20 @@ async def rate(client: httpx.AsyncClient, token: str | None, number: str, level:
 async def ticket_move(client: httpx.AsyncClient, token: str, mutation: str, ticket_id: str, **variables: Any) -> Any:
     data = await call(client, token, mutation, {"id": ticket_id, **variables})
     return next(iter(data.values()))
+
+
+VISIT_RATING_FIELDS = """id level levelLabel reasons { code label } comment bookingNumber caseNumber
+  ticket { id state caseNumber bookingNumber itemName departmentName history { action note } }"""
+RATE_VISIT = """mutation($input: RateVisitInput!) { rateVisit(input: $input) { __typename
+  ... on VisitRated { rating { %s } }
+  ... on AlreadyRatedError { code message } ... on BookingNotActiveError { code message status }
+  ... on InputError { code field message } ... on NotPermittedError { code message } ... on NotFoundError { code message }
+} }""" % VISIT_RATING_FIELDS
+MY_VISIT_RATING = "query($n: String!) { myVisitRating(bookingNumber: $n) { %s } }" % VISIT_RATING_FIELDS
+
+
+async def rate_visit(client: httpx.AsyncClient, token: str | None, number: str, level: str, *,
+                     reasons: list[str] | None = None, comment: str | None = None) -> dict[str, Any]:
+    data = await call(client, token, RATE_VISIT, {"input": {"bookingNumber": number, "level": level,
+                                                            "reasons": reasons or [], "comment": comment}})
+    return data["rateVisit"]

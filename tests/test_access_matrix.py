@@ -594,6 +594,7 @@ AWAITING_ROWS = frozenset({
     "Mutation.verifyRating", "Mutation.recordRectification", "Mutation.recordReturnVisit",
     "Mutation.answerReturnVisit", "Mutation.confirmRatingTicket", "Mutation.bookSlot", "Mutation.cancelBooking",
     "Mutation.rescheduleBooking", "Mutation.checkInBooking", "Mutation.setHallSchedule", "Mutation.closeHall",
+    "Query.myVisitRating", "Mutation.rateVisit",
 })
 
 

@@ -58,3 +58,37 @@ def submit_case_via_api(base: str, token: str, item_code: str = "61010102006") -
         {"input": {"itemCode": item_code, "materials": materials, "idempotencyKey": uuid.uuid4().hex}})
     assert submitted["submitApplication"]["__typename"] == "ApplicationSubmitted", submitted
     return submitted["submitApplication"]["case"]["number"]
+
+
+_ON_LIVE = """
+import asyncio, importlib, sys
+from tortoise import Tortoise
+from backend.db import tortoise_config
+from backend.settings import get_settings
+
+async def main():
+    await Tortoise.init(config=tortoise_config(get_settings()))
+    try:
+        module, name = sys.argv[1].rsplit(".", 1)
+        print(await getattr(importlib.import_module(module), name)(*sys.argv[2:]))
+    finally:
+        await Tortoise.close_connections()
+
+asyncio.run(main())
+"""
+
+
+def on_live_server(function: str, *args: str) -> str:
+    """Run `async function(*args)` (a dotted path) against the live server's database, in a
+    process of its own: what the test needs that no person can do (move a booking to today, run
+    a job at a chosen moment). → what it returned, printed."""
+    import subprocess
+    import sys
+
+    from tests.conftest import LIVE_ENV, REPO_ROOT
+
+    assert LIVE_ENV, "on_live_server needs the live_server fixture"
+    done = subprocess.run([sys.executable, "-c", _ON_LIVE, function, *args], env=LIVE_ENV, cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.strip()
