@@ -27,6 +27,7 @@ from backend.services.notifications.inbox import NOTIFICATIONS_CHANNEL
 from backend.services.cases.supervision import supervise
 from backend.services.cases.uploads import remove_unattached
 from backend.services.ratings.tokens import purge_expired as purge_expired_rating_tokens
+from backend.services.ratings.visit import invite_visit_ratings
 from backend.services.bookings.noshow import mark_no_shows
 from backend.services.bookings.reminders import send_reminders
 from backend.services.bookings.rules import BookingRules
@@ -227,8 +228,9 @@ class Worker:
                 log.exception("%s round failed", what)
 
     async def _booking_jobs(self) -> None:
-        """Booking reminders and no-shows (backend/services/bookings): both safe to run twice,
+        """Booking reminders, no-shows and visit rating invitations: each safe to run twice,
         so several workers may run them at once."""
         rules = BookingRules.of(self._settings)
         await send_reminders(rules=rules, bus=self._bus)
         await mark_no_shows(rules=rules, bus=self._bus)
+        await invite_visit_ratings(bus=self._bus)

@@ -157,6 +157,8 @@ class Booking(Model):
     # Reminders claimed (and so sent once): the day before, and an hour before. Reset on reschedule.
     reminded_day_at = fields.DatetimeField(null=True)
     reminded_hour_at = fields.DatetimeField(null=True)
+    # The visit's rating invitation, claimed (and so sent once) after a checked-in slot ends.
+    rating_invited_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

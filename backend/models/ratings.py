@@ -1,10 +1,10 @@
 """好差评: ratings of services, the one-tap tokens that let a push notification record one, and
 the rectification tickets (差评整改) every bad rating opens.
 
-A rating targets one rated thing, named by `target_key` ("case:42" now; "booking:7" for a
-hall visit once bookings exist): the unique pair (rater, target_key) is the "one rating per
-rated thing per person" rule, enforced by the database under concurrency. `case` and
-`booking_id` are nullable so either kind of target fits the same table.
+A rating targets one rated thing, named by `target_key` ("case:42", or "booking:7" for a hall
+visit: a checked-in booking): the unique pair (rater, target_key) is the "one rating per rated
+thing per person" rule, enforced by the database under concurrency. `case` and `booking_id` are
+nullable so either kind of target fits the same table.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ class RatingLevel(StrEnum):
 
 class RatingTargetKind(StrEnum):
     CASE = "CASE"
-    HALL_VISIT = "HALL_VISIT"  # a checked-in booking (when bookings land)
+    HALL_VISIT = "HALL_VISIT"  # a checked-in booking (services/ratings/visit.py)
 
 
 class RatingChannel(StrEnum):
@@ -45,7 +45,9 @@ class Rating(Model):
     case: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Case", related_name="ratings", null=True, on_delete=fields.RESTRICT
     )
-    booking_id = fields.IntField(null=True)  # becomes a foreign key when bookings exist
+    # The booking of a HALL_VISIT rating. A plain column: a rating outlives a booking row, and
+    # target_key, not this, carries the one-per-person rule.
+    booking_id = fields.IntField(null=True)
     # Copied from the target when rated: reports group by them without joins.
     department: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Department", related_name="ratings", on_delete=fields.RESTRICT

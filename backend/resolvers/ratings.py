@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry import Info
 
-from backend.models import Case, ServiceItem, User
+from backend.models import Booking, Case, ServiceItem, User
 from backend.models.ratings import RatingLevel as DomainLevel
 from backend.models.ratings import RectificationTicket as TicketRow
 from backend.models.ratings import TicketState as DomainState
@@ -16,15 +16,16 @@ from backend.resolvers.inputs import record_id, record_key
 from backend.resolvers.errors import user_errors
 from backend.schema.context import Context
 from backend.schema.types import errors as e
+from backend.schema.types.bookings import BookingNotActiveError
 from backend.schema.types.cases import InvalidTransitionError
 from backend.schema.types.ratings import (
-    AlreadyRatedError, CaseRated, ItemSatisfaction, RatedByToken, RateCaseInput, Rating, RatingLevel,
+    AlreadyRatedError, CaseRated, ItemSatisfaction, RatedByToken, RateCaseInput, RateVisitInput, Rating, RatingLevel,
     RatingLevelOption, RatingReport, RatingTokenError, RectificationTicket, TicketFilterInput, TicketTransitionError,
-    TicketUpdated,
+    TicketUpdated, VisitRated,
     level_options,
 )
 from backend.services.errors import ValidationError
-from backend.services.ratings import rating as ratings, report, tickets
+from backend.services.ratings import rating as ratings, report, tickets, visit
 
 
 def _viewer(info: Info[Context, None]) -> User:
@@ -49,6 +50,14 @@ def rating_levels() -> list[RatingLevelOption]:
 async def my_rating(info: Info[Context, None], case_number: str) -> Rating | None:
     number = record_key(case_number, model=Case, column="number", field="caseNumber", message="办件编号格式不正确")
     row = await ratings.my_rating(user=_viewer(info), number=number) if number else None
+    return Rating.from_model(row) if row else None
+
+
+@user_errors
+async def my_visit_rating(info: Info[Context, None], booking_number: str) -> Rating | None:
+    number = record_key(booking_number, model=Booking, column="number", field="bookingNumber",
+                        message="预约号格式不正确")
+    row = await visit.my_visit_rating(user=_viewer(info), number=number) if number else None
     return Rating.from_model(row) if row else None
 
 
@@ -92,6 +101,8 @@ async def rating_report(info: Info[Context, None], from_: Annotated[date, strawb
 Common = e.InputError | e.NotPermittedError | e.NotFoundError
 RateCaseResult = Annotated[CaseRated | AlreadyRatedError | InvalidTransitionError | Common,
                            strawberry.union("RateCaseResult")]
+RateVisitResult = Annotated[VisitRated | AlreadyRatedError | BookingNotActiveError | Common,
+                            strawberry.union("RateVisitResult")]
 RateByTokenResult = Annotated[RatedByToken | RatingTokenError | AlreadyRatedError | InvalidTransitionError
                               | TicketTransitionError | Common,
                               strawberry.union("RateByTokenResult")]
@@ -109,6 +120,14 @@ async def rate_case(info: Info[Context, None], input: RateCaseInput) -> RateCase
         rating=ratings.RatingInput(level=DomainLevel(input.level.value), reasons=list(input.reasons),
                                    comment=input.comment))
     return CaseRated(rating=Rating.from_model(row))
+
+
+async def rate_visit(info: Info[Context, None], input: RateVisitInput) -> RateVisitResult:
+    row = await visit.rate_visit(
+        user=_viewer(info), number=input.booking_number, days=tickets.TicketDays.from_settings(info.context.settings),
+        bus=info.context.bus, rating=ratings.RatingInput(level=DomainLevel(input.level.value),
+                                                        reasons=list(input.reasons), comment=input.comment))
+    return VisitRated(rating=Rating.from_model(row))
 
 
 async def rate_by_token(info: Info[Context, None], token: str, level: RatingLevel,

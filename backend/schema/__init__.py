@@ -92,6 +92,9 @@ class Query:
     my_rating: Rating | None = strawberry.field(
         resolver=rating_resolvers.my_rating, permission_classes=[IsAuthenticated],
         description="The viewer's rating of a case (null: not yet); NOT_FOUND unless the viewer may rate it")
+    my_visit_rating: Rating | None = strawberry.field(
+        resolver=rating_resolvers.my_visit_rating, permission_classes=[IsAuthenticated],
+        description="The viewer's rating of a hall visit (null: not yet); NOT_FOUND unless it is the viewer's booking")
     item_satisfaction: ItemSatisfaction | None = strawberry.field(
         resolver=rating_resolvers.item_satisfaction, description="近 12 个月满意度 of one item; public")
     rectification_tickets: list[RectificationTicket] = strawberry.field(
@@ -170,6 +173,8 @@ class Mutation:
     # 好差评 and 差评整改
     rate_case = strawberry.mutation(resolver=rating_resolvers.rate_case, permission_classes=[IsAuthenticated],
                                     description="好差评: once per case, after its decision or result")
+    rate_visit = strawberry.mutation(resolver=rating_resolvers.rate_visit, permission_classes=[IsAuthenticated],
+                                     description="到厅服务评价: once per checked-in booking, by the person who came")
     rate_by_token = strawberry.mutation(resolver=rating_resolvers.rate_by_token,
                                         description="One tap from a push: authorised by its single-use rating token")
     verify_rating = strawberry.mutation(resolver=rating_resolvers.verify_rating, permission_classes=[IsAuthenticated],

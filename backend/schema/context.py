@@ -20,7 +20,7 @@ from backend.services.cases.access import CaseScope, case_scope
 from backend.services.cases.feed import CaseFeed
 from backend.services.notifications.feed import InboxFeed
 from backend.models import Case, Rating, RectificationTicket, TicketEntry
-from backend.services.ratings import report as rating_report, tickets as rating_tickets
+from backend.services.ratings import report as rating_report, tickets as rating_tickets, visit as rating_visit
 from backend.settings import Settings
 
 
@@ -75,6 +75,9 @@ class Loaders:
     )
     ticket_entries: DataLoader[int, list[TicketEntry]] = field(
         default_factory=lambda: DataLoader(load_fn=rating_tickets.entries_by_ticket_id)
+    )
+    booking_number: DataLoader[int, str | None] = field(
+        default_factory=lambda: DataLoader(load_fn=rating_visit.booking_numbers_by_id)
     )
     item_satisfaction: DataLoader[int, rating_report.Satisfaction] = field(
         default_factory=lambda: DataLoader(load_fn=rating_report.satisfaction_by_item_id)

@@ -100,6 +100,15 @@ class RectificationTicket:
         case = await info.context.loaders.case.load(self.row.case_id)
         return case.number if case else None
 
+    @strawberry.field(description="到厅服务评价的预约号; null for a case's ticket")
+    async def booking_number(self, info: Info[Context, None]) -> str | None:
+        if self.row.case_id is not None:
+            return None
+        rating = await info.context.loaders.rating.load(self.row.rating_id)
+        if rating is None or rating.booking_id is None:
+            return None
+        return await info.context.loaders.booking_number.load(rating.booking_id)
+
     @strawberry.field
     async def item_name(self, info: Info[Context, None]) -> str | None:
         if self.row.item_id is None:
@@ -154,6 +163,12 @@ class Rating:
             return None
         case = await info.context.loaders.case.load(self.row.case_id)
         return case.number if case else None
+
+    @strawberry.field(description="到厅服务评价: the booking rated; null for a case's rating")
+    async def booking_number(self, info: Info[Context, None]) -> str | None:
+        if self.row.booking_id is None:
+            return None
+        return await info.context.loaders.booking_number.load(self.row.booking_id)
 
     @strawberry.field(description="差评整改工单 (不满意 / 非常不满意)")
     async def ticket(self, info: Info[Context, None]) -> RectificationTicket | None:
@@ -244,6 +259,19 @@ class RatingReport:
 
 @strawberry.type
 class CaseRated:
+    rating: Rating
+
+
+@strawberry.input(description="到厅服务评价: a checked-in booking, by the person who came")
+class RateVisitInput:
+    booking_number: str
+    level: RatingLevel
+    reasons: list[str] = strawberry.field(default_factory=list)
+    comment: str | None = None
+
+
+@strawberry.type
+class VisitRated:
     rating: Rating
 
 

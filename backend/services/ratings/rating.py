@@ -86,7 +86,7 @@ async def _record(conn: BaseDBAsyncClient, *, case: Case, user: User, level: Rat
                  comment=comment, channel=channel)
     await row.save(using_db=conn)
     if level in levels.BAD:
-        await tickets.open_ticket(conn, rating=row, case=case, days=days, now=now)
+        await tickets.open_ticket(conn, rating=row, days=days, now=now)
     return row
 
 

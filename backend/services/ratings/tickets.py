@@ -19,7 +19,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from backend.bus import Bus
-from backend.models import Case, Department, Rating, RectificationTicket, ServiceItem, TicketEntry, User
+from backend.models import Booking, Case, Department, Rating, RectificationTicket, ServiceItem, TicketEntry, User
 from backend.models.identity import Role
 from backend.models.notifications import NotificationKind
 from backend.models.ratings import RatingLevel, TicketAction, TicketStage, TicketState
@@ -90,26 +90,39 @@ async def _entry(conn: BaseDBAsyncClient, ticket: RectificationTicket, action: T
 
 async def _tell(conn: BaseDBAsyncClient, ticket: RectificationTicket, *, step: str, body: str,
                 kind: NotificationKind = NotificationKind.RECTIFICATION_PROGRESS, query: str = "") -> None:
-    number = await Case.filter(id=ticket.case_id).using_db(conn).first().values_list("number", flat=True)
     title = "整改回访：请再评价一次" if kind is NotificationKind.RATING_RETURN_VISIT else "差评整改进展"
-    await notify(conn, user_id=ticket.person_id, kind=kind, title=title, body=body, link=f"/cases/{number}{query}",
-                 source=f"ticket:{ticket.id}:{step}", case_id=ticket.case_id)
+    await notify(conn, user_id=ticket.person_id, kind=kind, title=title, body=body,
+                 link=f"{await _rated_page(conn, ticket)}{query}", source=f"ticket:{ticket.id}:{step}",
+                 case_id=ticket.case_id)
+
+
+async def _rated_page(conn: BaseDBAsyncClient, ticket: RectificationTicket) -> str:
+    """Where the person sees the rating and its ticket: the case page, or the booking's for a
+    hall visit."""
+    if ticket.case_id is not None:
+        number = await Case.filter(id=ticket.case_id).using_db(conn).first().values_list("number", flat=True)
+        return f"/cases/{number}"
+    booking_id = await Rating.filter(id=ticket.rating_id).using_db(conn).first().values_list("booking_id", flat=True)
+    number = await Booking.filter(id=booking_id).using_db(conn).first().values_list("number", flat=True)
+    return f"/bookings/{number}"
 
 
 # ---- opening (called by rating.py in the rating's transaction) ------------------------------
 
 
-async def open_ticket(conn: BaseDBAsyncClient, *, rating: Rating, case: Case, days: TicketDays,
+async def open_ticket(conn: BaseDBAsyncClient, *, rating: Rating, days: TicketDays,
                       now: datetime) -> RectificationTicket:
+    """For the department of the rated service (a case's, or for a hall visit the item's), with
+    the hall when a hall served."""
     today = local_date(now)
-    ticket = RectificationTicket(rating_id=rating.id, person_id=rating.rater_id, case_id=case.id,
+    ticket = RectificationTicket(rating_id=rating.id, person_id=rating.rater_id, case_id=rating.case_id,
                                  department_id=rating.department_id, item_id=rating.item_id, hall_id=rating.hall_id,
                                  state=S.OPEN, stage=G.VERIFY, opened_on=today, verify_due=_add(today, days.verify))
     await ticket.save(using_db=conn)
     chips = "、".join(levels.reason_label(code) for code in rating.reasons)
     await _entry(conn, ticket, A.OPENED, actor=None, label=SYSTEM_LABEL,
                  note=f"{levels.label(rating.level)}{'：' + chips if chips else ''}")
-    item = await ServiceItem.filter(id=case.item_id).using_db(conn).first().values_list("name", flat=True)
+    item = await ServiceItem.filter(id=rating.item_id).using_db(conn).first().values_list("name", flat=True)
     await _tell(conn, ticket, step="opened",
                 body=f"您对「{item}」的评价已转承办部门核实，将于 {ticket.verify_due:%m月%d日} 前给您答复。")
     return ticket

@@ -6,11 +6,13 @@ const HAS_CHINESE = /[\u4e00-\u9fff]/
 const ENTRY = 'action actionLabel state actorLabel note at'
 export const TICKET = `id state stateLabel foundTrue finding rectification visitLevel visitNote awaitingSupervisor
   openedOn verifyDue rectifyDue visitDue verifiedOn rectifiedOn visitedOn closedOn dueOn overdue caseNumber itemName
-  departmentName history { ${ENTRY} }`
+  departmentName bookingNumber history { ${ENTRY} }`
 const STAFF_TICKET = `${TICKET} personName rating { level levelLabel reasons { code label } comment createdAt }`
-const RATING = `id level levelLabel reasons { code label } comment channel createdAt caseNumber ticket { ${TICKET} }`
+const RATING = `id level levelLabel reasons { code label } comment channel createdAt caseNumber bookingNumber
+  ticket { ${TICKET} }`
 const COMMON = '... on InputError { code field message } ... on NotPermittedError { code message } ... on NotFoundError { code message }'
 const RATE_ERRORS = `... on AlreadyRatedError { code message } ... on InvalidTransitionError { code message status } ${COMMON}`
+const VISIT_ERRORS = `... on AlreadyRatedError { code message } ... on BookingNotActiveError { code message status } ${COMMON}`
 const TICKET_ERRORS = `... on TicketTransitionError { code message state } ${COMMON}`
 const FALLBACK = {
   AlreadyRatedError: '您已评价过该办件',
@@ -19,6 +21,7 @@ const FALLBACK = {
   InputError: '填写有误，请检查后重试',
   NotPermittedError: '您无权进行此操作',
   NotFoundError: '未找到该办件或工单',
+  BookingNotActiveError: '到厅签到后才能评价本次服务',
 }
 
 function outcome(result, okType, key) {
@@ -46,6 +49,27 @@ export async function rateCase({ caseNumber, level, reasons = [], comment = null
   const data = await authedQuery(`mutation($input: RateCaseInput!) { rateCase(input: $input) { __typename
     ... on CaseRated { rating { ${RATING} } } ${RATE_ERRORS} } }`, { input: { caseNumber, level, reasons, comment } })
   return outcome(data.rateCase, 'CaseRated', 'rating')
+}
+
+/** 到厅服务评价: the viewer's rating of a checked-in booking (null: not yet). */
+export async function myVisitRating(bookingNumber) {
+  return (await authedQuery(`query($n: String!) { myVisitRating(bookingNumber: $n) { ${RATING} } }`,
+    { n: bookingNumber })).myVisitRating
+}
+
+export async function rateVisit({ bookingNumber, level, reasons = [], comment = null }) {
+  const data = await authedQuery(`mutation($input: RateVisitInput!) { rateVisit(input: $input) { __typename
+    ... on VisitRated { rating { ${RATING} } } ${VISIT_ERRORS} } }`, { input: { bookingNumber, level, reasons, comment } })
+  return outcome(data.rateVisit, 'VisitRated', 'rating')
+}
+
+/** A case or a hall visit, whichever the target names. */
+export function rate({ caseNumber, bookingNumber, ...rest }) {
+  return bookingNumber ? rateVisit({ bookingNumber, ...rest }) : rateCase({ caseNumber, ...rest })
+}
+
+export function ratingOf({ caseNumber, bookingNumber }) {
+  return bookingNumber ? myVisitRating(bookingNumber) : myRating(caseNumber)
 }
 
 export async function answerReturnVisit(ticketId, level) {
