@@ -227,7 +227,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                                stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a loaded 2-core machine has taken over 30 s to import and migrate
         while True:
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:

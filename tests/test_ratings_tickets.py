@@ -146,6 +146,15 @@ async def test_supervision_warns_on_the_last_day_and_flags_overdue_once(
     overdue = (await call(client, staff, TICKETS, {"f": {"overdueOnly": True}}))["rectificationTickets"]
     assert str(ticket_id) in {t["id"] for t in overdue}
     assert next(t for t in overdue if t["id"] == str(ticket_id))["overdue"] is True
+    # The 电子监察 report counts the department's open and overdue tickets with its cases.
+    report = (await call(client, token("supervisor"), """{ supervision { ticketsOpen ticketsOverdue
+        departments { department { code } ticketsOpen ticketsOverdue } } }"""))["supervision"]
+    education = next(d for d in report["departments"] if d["department"]["code"] == "D02")
+    assert education["ticketsOpen"] >= education["ticketsOverdue"] >= 1
+    assert report["ticketsOpen"] >= education["ticketsOpen"] and report["ticketsOverdue"] >= education["ticketsOverdue"]
+    own = (await call(client, staff, "{ supervision { ticketsOpen departments { department { code } } } }"))[
+        "supervision"]
+    assert {d["department"]["code"] for d in own["departments"]} == {"D02"} and own["ticketsOpen"] >= 1
     # The next step has its own deadline, warned and flagged once again.
     await RectificationTicket.filter(id=ticket_id).update(state=TicketState.VERIFIED, stage=TicketStage.RECTIFY,
                                                           found_true=True, rectify_due=date(2026, 11, 6))

@@ -130,11 +130,13 @@ async def supervision_report(info: Info[Context, None]) -> SupervisionReport:
     reports = await supervision.report(viewer=_viewer(info), warn_percent=info.context.settings.supervision_warn_percent)
     departments = [
         DepartmentSupervision(department=Department.from_model(r.department), due_soon=len(r.due_soon),
-                              overdue=len(r.overdue), cases=[Case.from_model(c) for c in r.overdue + r.due_soon])
+                              overdue=len(r.overdue), cases=[Case.from_model(c) for c in r.overdue + r.due_soon],
+                              tickets_open=r.tickets_open, tickets_overdue=r.tickets_overdue)
         for r in reports
     ]
     return SupervisionReport(due_soon=sum(d.due_soon for d in departments), overdue=sum(d.overdue for d in departments),
-                             departments=departments)
+                             departments=departments, tickets_open=sum(d.tickets_open for d in departments),
+                             tickets_overdue=sum(d.tickets_overdue for d in departments))
 
 
 # ---- mutations -------------------------------------------------------------------------

@@ -395,6 +395,7 @@ def test_supervision_and_the_staff_console_are_for_their_roles_only(page: Page, 
     totals = page.get_by_test_id("supervision-totals")
     expect(totals).to_contain_text("临期办件")
     expect(totals).to_contain_text("超期办件")
+    expect(totals).to_contain_text("整改中的差评工单")  # 差评整改 counts in supervision too
 
     citizen = new_page()
     sign_in(citizen, "citizen2")

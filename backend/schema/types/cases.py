@@ -308,6 +308,8 @@ class DepartmentSupervision:
     due_soon: int
     overdue: int
     cases: list[Case]
+    tickets_open: int = strawberry.field(description="差评整改工单 not yet closed")
+    tickets_overdue: int = strawberry.field(description="差评整改工单 past the running step's limit")
 
 
 @strawberry.type(description="电子监察")
@@ -315,6 +317,8 @@ class SupervisionReport:
     due_soon: int
     overdue: int
     departments: list[DepartmentSupervision]
+    tickets_open: int = strawberry.field(description="差评整改工单 not yet closed")
+    tickets_overdue: int = strawberry.field(description="差评整改工单 past the running step's limit")
 
 
 # ---- mutation results ----------------------------------------------------------------

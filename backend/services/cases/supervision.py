@@ -14,16 +14,17 @@ from datetime import date, datetime
 from tortoise.transactions import in_transaction
 
 from backend.bus import Bus
-from backend.models import Case, CaseMaterial, Department, User
+from backend.models import Case, CaseMaterial, Department, RectificationTicket, User
 from backend.models.cases import CaseEventKind, CaseStatus, MaterialProvision
 from backend.models.identity import Role
+from backend.models.ratings import TicketState
 from backend.services.cases.access import staff_department
 from backend.services.cases.events import announce, record_event
 from backend.services.cases.lifecycle import SYSTEM_LABEL, now_utc, terminate
 from backend.services.cases.deadlines import deadline_of
 from backend.services.workdays import local_date
 from backend.services.errors import InvalidTransitionError, NotPermittedError
-from backend.services.ratings.tickets import supervise_tickets
+from backend.services.ratings.tickets import is_overdue as is_ticket_overdue, supervise_tickets
 
 log = logging.getLogger("backend.supervision")
 CLOCK_RUNNING = (CaseStatus.ACCEPTED, CaseStatus.UNDER_REVIEW)
@@ -102,24 +103,37 @@ class DepartmentReport:
     department: Department
     due_soon: list[Case] = field(default_factory=list)
     overdue: list[Case] = field(default_factory=list)
+    # 差评整改 counts in supervision too (Art. 34): tickets not yet closed, and those past a step's limit.
+    tickets_open: int = 0
+    tickets_overdue: int = 0
 
 
 async def report(*, viewer: User, warn_percent: int, today: date | None = None) -> list[DepartmentReport]:
-    """Running cases that are due soon or overdue, per department: every department for a
-    supervisor, the viewer's own for staff."""
+    """Running cases that are due soon or overdue, and open rectification tickets, per department:
+    every department for a supervisor, the viewer's own for staff."""
     today = today or local_date(now_utc())
     query = Case.filter(status__in=(*CLOCK_RUNNING, CaseStatus.SUPPLEMENT_REQUESTED), promised_due__isnull=False)
+    open_tickets = RectificationTicket.exclude(state=TicketState.CLOSED)
     if Role.SUPERVISOR not in viewer.roles:
         department_id = staff_department(viewer)
         if department_id is None:
             raise NotPermittedError("只有电子监察人员或窗口工作人员可以查看")
         query = query.filter(department_id=department_id)
+        open_tickets = open_tickets.filter(department_id=department_id)
     by_department: dict[int, DepartmentReport] = {}
     departments = {d.id: d for d in await Department.all()}
+
+    def entry_of(department_id: int) -> DepartmentReport:
+        return by_department.setdefault(department_id, DepartmentReport(department=departments[department_id]))
+
     for case in await query.order_by("promised_due", "id"):
         deadline = deadline_of(case, today=today, warn_percent=warn_percent)
         if deadline is None or not (deadline.overdue or deadline.due_soon):
             continue
-        entry = by_department.setdefault(case.department_id, DepartmentReport(department=departments[case.department_id]))
+        entry = entry_of(case.department_id)
         (entry.overdue if deadline.overdue else entry.due_soon).append(case)
+    for ticket in await open_tickets:
+        entry = entry_of(ticket.department_id)
+        entry.tickets_open += 1
+        entry.tickets_overdue += is_ticket_overdue(ticket, today=today)
     return sorted(by_department.values(), key=lambda r: (r.department.sort_order, r.department.id))

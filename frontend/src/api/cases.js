@@ -127,7 +127,8 @@ export function staffCases({ status, after, first = PAGE_SIZE } = {}) {
 }
 
 export function supervision() {
-  return authedQuery(`{ supervision { dueSoon overdue departments { department { id name } dueSoon overdue
+  return authedQuery(`{ supervision { dueSoon overdue ticketsOpen ticketsOverdue departments { department { id name } dueSoon overdue
+    ticketsOpen ticketsOverdue
     cases { number statusLabel status applicantName item { code name }
       deadline { promisedDue workingDaysLeft paused dueSoon overdue } } } } }`)
 }
