@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from backend.bus import Bus
+from backend.ratelimit import MUTATION, REFUSED_MESSAGE, RateLimiter
 from backend.models.ratings import RatingLevel
 from backend.services.errors import AlreadyRatedError, DomainError, RatingTokenError
 from backend.services.ratings import levels
@@ -39,11 +40,32 @@ def _level(raw: object) -> RatingLevel | None:
     return RatingLevel(raw) if raw in RatingLevel.__members__ else None
 
 
+async def _body_within_limit(request: Request) -> bytes | None:
+    """The body, or None as soon as it is known to be over MAX_BODY (declared or counted)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def quick_rating(request: Request) -> JSONResponse:
     settings: Settings = request.app.state.settings
     bus: Bus = request.app.state.bus
-    body = await request.body()
-    if len(body) > MAX_BODY:
+    limiter: RateLimiter = request.app.state.limiter
+    # Counted as a mutation by address (there is no token subject): guessing tokens is not free.
+    refusal = await limiter.admit(kind=MUTATION, subject=None, address=request.client.host if request.client else None)
+    if refusal is not None:
+        refused = _error(429, "RATE_LIMITED", REFUSED_MESSAGE.format(seconds=refusal.retry_after))
+        refused.headers["retry-after"] = str(refusal.retry_after)
+        return refused
+    body = await _body_within_limit(request)
+    if body is None:
         return _error(413, "INVALID_INPUT", "请求过大")
     try:
         data = json.loads(body or b"{}")

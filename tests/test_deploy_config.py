@@ -58,6 +58,10 @@ def test_compose_shape_and_no_secret_in_the_repository() -> None:
         assert services[name]["env_file"] == [".env"]
     assert services["app-a"]["command"][-1] == services["app-b"]["command"][-1] == "serve"
     assert services["worker"]["command"][-1] == "worker"
+    # Push metrics live in the worker: it serves /metrics, with the apps' settings otherwise.
+    worker_env = services["worker"]["environment"]
+    assert int(worker_env["WORKER_METRICS_PORT"]) > 0
+    assert {k: v for k, v in worker_env.items() if k != "WORKER_METRICS_PORT"} == services["app-a"]["environment"]
     assert services["migrate"]["command"][-1] == "migrate" and services["migrate"]["restart"] == "no"
     assert services["nginx"]["depends_on"] == {"app-a": {"condition": "service_healthy"},
                                                "app-b": {"condition": "service_healthy"}}

@@ -53,3 +53,10 @@ def test_every_service_package_says_what_it_is() -> None:
     assert packages, "backend/services has no context packages"
     undocumented = [p.name for p in packages if ast.get_docstring(ast.parse((p / "__init__.py").read_text())) is None]
     assert undocumented == []
+    # Two lines: what the context is, and its modules, each named (a newcomer finds any behaviour in one hop).
+    for package in packages:
+        lines = ast.get_docstring(ast.parse((package / "__init__.py").read_text())).splitlines()  # type: ignore[union-attr]
+        assert len(lines) == 2, f"backend/services/{package.name}/__init__.py: {len(lines)} lines, not 2"
+        modules = {m.stem for m in package.glob("*.py")} - {"__init__"}
+        unnamed = sorted(m for m in modules if m not in lines[1])
+        assert unnamed == [], f"backend/services/{package.name}/__init__.py does not name {unnamed}"

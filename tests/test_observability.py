@@ -185,3 +185,27 @@ async def test_a_request_without_a_usable_id_gets_one(client: httpx.AsyncClient,
     assert re.fullmatch(r"[0-9a-f]{32}", replaced) and replaced != made
     ids = [json.loads(line)["request_id"] for line in json_lines.getvalue().splitlines()]
     assert ids == [made, replaced]
+
+
+def test_the_worker_serves_push_metrics_on_its_own_port(settings: Settings) -> None:
+    """`python -m backend worker` has no web server: WORKER_METRICS_PORT gives Prometheus the
+    push counters it keeps, for METRICS_ALLOW_IPS only (127.0.0.1 here)."""
+    import socket
+    from dataclasses import replace
+
+    from backend.observability import serve_worker_metrics
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = serve_worker_metrics(replace(settings, worker_metrics_port=port, host="127.0.0.1"))
+    try:
+        answer = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/plain")
+        for counter in ("zsb_push_sent_total", "zsb_push_failed_total", "zsb_push_expired_total",
+                        "zsb_push_retried_total"):
+            assert re.search(rf"^{counter} \d", answer.text, flags=re.M), counter
+        assert httpx.get(f"http://127.0.0.1:{port}/other", timeout=5).status_code == 404
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -151,3 +151,20 @@ async def test_uploads_over_the_limit_get_429_with_retry_after(
     assert refused.json() == {"error": {"code": "RATE_LIMITED", "message": f"操作过于频繁，请 {seconds} 秒后再试"}}
     assert await Upload.all().count() == before
     assert len(refusals(caplog)) == 1
+
+
+async def test_one_tap_ratings_are_limited_per_address_and_bodies_over_2_kb_refused_unread(
+    client: httpx.AsyncClient, settings: Settings, install: Callable[[RateLimiter], None],
+) -> None:
+    """POST /ratings/quick has no token subject: guessing rating tokens costs the address's
+    mutation budget, and a large body is refused by its declared length."""
+    body = {"token": "rt1_" + "x" * 32, "level": "satisfied"}
+    install(limiter_for(settings, rate_limit_mutations_per_address=1))
+    assert (await client.post("/ratings/quick", json=body)).status_code == 403  # counted: unknown token
+    refused = await client.post("/ratings/quick", json=body)
+    assert refused.status_code == 429 and 1 <= int(refused.headers["retry-after"]) <= 60
+    assert refused.json()["error"]["code"] == "RATE_LIMITED"
+    install(limiter_for(settings))
+    large = await client.post("/ratings/quick", content=b"{" + b" " * 4096 + b"}",
+                              headers={"content-type": "application/json"})
+    assert (large.status_code, large.json()["error"]["message"]) == (413, "请求过大")

@@ -1,2 +1,2 @@
-"""事项目录: service items, their standard guides, departments and halls, and pinyin search.
-Modules: items (reads and per-request loaders), admin (writing items), search, halls (Art. 22 names)."""
+"""事项目录: service items, their standard guides, departments and halls, pinyin search, the catalog's version.
+Modules: items (reads, loaders), admin (writing items), search, halls (Art. 22 names), version (cache key)."""

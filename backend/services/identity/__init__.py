@@ -1,3 +1,2 @@
-"""People and enterprises as the unified identity provider vouches for them, their masked and
-encrypted numbers, agent authority and the data-access log. Modules: accounts, identifiers, codes
-(一人一码 / 一企一码), privacy (PII vault), pii_rotation (re-encrypting under a new key)."""
+"""People and enterprises as the identity provider vouches for them, masked and encrypted numbers, agents.
+Modules: accounts, identifiers, codes (一人一码 / 一企一码), privacy (PII vault), pii_rotation."""

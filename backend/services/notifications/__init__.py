@@ -1,3 +1,2 @@
-"""The inbox: notifications written with their cause, read state, preferences and quiet hours,
-the live inbox feed, and devices' web-push subscriptions. Modules: inbox, feed, subscriptions.
-(Delivering pushes is the top-level `notifications` package's job.)"""
+"""The inbox: notifications with their cause, read state, preferences, quiet hours, live feed, push devices.
+Modules: inbox, feed, subscriptions (delivering pushes is the top-level `notifications` package's job)."""
