@@ -118,7 +118,7 @@ async def readyz(request: Request) -> JSONResponse:
 async def app_jwks(request: Request) -> JSONResponse:
     """The app's own public signing keys, for anyone verifying codes and presentations it signs."""
     identity: Identity = request.app.state.identity
-    return JSONResponse({"keys": [identity.codes.public_jwk]}, headers={"cache-control": "public, max-age=3600"})
+    return JSONResponse({"keys": identity.codes.published_jwks}, headers={"cache-control": "public, max-age=3600"})
 
 
 async def auth_config(request: Request) -> JSONResponse:

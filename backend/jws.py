@@ -11,6 +11,9 @@ asymmetric algorithms *before* a key is chosen, the key's type must match the al
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import json
 import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Mapping, Sequence
@@ -142,10 +145,15 @@ def sign_token(claims: Mapping[str, Any], *, private_pem: bytes, algorithm: str,
     return jwt.encode(dict(claims), private_pem.decode(), algorithm=algorithm, headers={"kid": kid})
 
 
-def public_jwk(private_pem: bytes, *, algorithm: str, kid: str) -> dict[str, Any]:
-    """The public half of a key as a JWK, for a published key set."""
-    key = jwk.construct(private_pem.decode(), algorithm).public_key().to_dict()
-    return {**key, "kid": kid, "alg": algorithm, "use": "sig"}
+def public_jwk(pem: bytes, *, algorithm: str, kid: str | None = None) -> dict[str, Any]:
+    """The public half of a key (given private or public) as a JWK, for a published key set.
+    Without `kid`, the key's RFC 7638 thumbprint names it, so keys rotated in and out never
+    share a name."""
+    key = jwk.construct(pem.decode(), algorithm).public_key().to_dict()
+    members = {name: key[name] for name in sorted(key) if name in ("crv", "e", "kty", "n", "x", "y")}
+    thumbprint = base64.urlsafe_b64encode(hashlib.sha256(json.dumps(
+        members, separators=(",", ":")).encode()).digest()).rstrip(b"=").decode()
+    return {**key, "kid": kid or f"app-{thumbprint[:12]}", "alg": algorithm, "use": "sig"}
 
 
 def static_key_set(keys: list[Mapping[str, Any]]) -> KeySet:

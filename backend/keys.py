@@ -26,6 +26,8 @@ class Keys:
     dev_idp_pem: bytes | None  # RSA private key (PEM) of the development identity provider
     # Earlier PII encryption keys: they still open data until `reencrypt-pii` has run.
     pii_previous_encryption: tuple[bytes, ...] = ()
+    # Earlier app signing keys (public PEM): still published and trusted after a rotation.
+    app_signing_previous: tuple[bytes, ...] = ()
 
 
 def _b64key(value: str, name: str) -> bytes:
@@ -76,7 +78,18 @@ def load_keys(settings: Settings) -> Keys:
                      if settings.dev_idp_enabled else None),
         pii_previous_encryption=tuple(_b64key(value, "PII_PREVIOUS_ENCRYPTION_KEYS")
                                       for value in settings.pii_previous_encryption_keys),
+        app_signing_previous=tuple(_public_pem(value) for value in settings.app_signing_previous_keys),
     )
+
+
+def _public_pem(value: str) -> bytes:
+    try:
+        key = serialization.load_pem_public_key(value.encode())
+    except ValueError:
+        raise SettingsError("APP_SIGNING_PREVIOUS_KEYS must hold PEM public keys (EC P-256)") from None
+    if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
+        raise SettingsError("APP_SIGNING_PREVIOUS_KEYS must hold EC P-256 public keys")
+    return value.encode()
 
 
 def pii_vault(keys: Keys) -> PiiVault:

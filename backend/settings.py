@@ -7,6 +7,8 @@ never prints them, so a settings object can be logged safely.
 
 from __future__ import annotations
 
+import re
+
 import ipaddress
 import os
 from dataclasses import dataclass, field, fields
@@ -126,6 +128,9 @@ class Settings:
     worker_metrics_port: int = 0  # `python -m backend worker` serves /metrics here (0: not at all)
     # PII key rotation: earlier encryption keys still decrypt until `reencrypt-pii` has finished.
     pii_previous_encryption_keys: tuple[str, ...] = field(default=(), repr=False)
+    # APP_SIGNING_KEY rotation: earlier keys' public halves (PEM), still published and trusted so
+    # codes and offline presentations signed before the switch verify until they expire.
+    app_signing_previous_keys: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def dev_idp_enabled(self) -> bool:
@@ -273,6 +278,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         worker_metrics_port=_int(env, "WORKER_METRICS_PORT", 0, low=0, high=65535),
         pii_previous_encryption_keys=tuple(k.strip() for k in (env.get("PII_PREVIOUS_ENCRYPTION_KEYS") or "").split(",")
                                            if k.strip()),
+        app_signing_previous_keys=tuple(re.findall(
+            r"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", env.get("APP_SIGNING_PREVIOUS_KEYS") or "",
+            flags=re.S)),
         booking_days_ahead=_int(env, "BOOKING_DAYS_AHEAD", 7, low=1, high=90),
         booking_cutoff_minutes=_int(env, "BOOKING_CUTOFF_MINUTES", 120, low=0, high=7 * 24 * 60),
         booking_max_active=_int(env, "BOOKING_MAX_ACTIVE", 3, low=1, high=50),

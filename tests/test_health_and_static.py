@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import httpx
 
 from backend.settings import REPO_ROOT
@@ -38,5 +39,6 @@ async def test_auth_config_and_published_keys(client: httpx.AsyncClient) -> None
     config = (await client.get("/auth/config")).json()
     assert config == {"issuer": "https://id.test.invalid", "clientId": "zhangshangban-pwa", "scope": "openid profile"}
     keys = (await client.get("/.well-known/jwks.json")).json()["keys"]
-    assert [(k["kty"], k["alg"], k["kid"]) for k in keys] == [("EC", "ES256", "app-1")]
+    assert [(k["kty"], k["alg"]) for k in keys] == [("EC", "ES256")]
+    assert re.fullmatch(r"app-[A-Za-z0-9_-]{12}", keys[0]["kid"])  # the key's RFC 7638 thumbprint
     assert "d" not in keys[0]  # never the private part

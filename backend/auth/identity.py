@@ -48,7 +48,7 @@ def _remote_key_set(settings: Settings) -> KeySet:
 
 def build_identity(settings: Settings, keys: Keys) -> Identity:
     vault = pii_vault(keys)
-    codes = CodeSigner(private_pem=keys.app_signing_pem)
+    codes = CodeSigner(private_pem=keys.app_signing_pem, previous_public_pems=keys.app_signing_previous)
     if settings.dev_idp_enabled and keys.dev_idp_pem:
         issuer = base_url(settings) + DEV_IDP_PATH
         key_set = static_key_set([public_jwk(keys.dev_idp_pem, algorithm="RS256", kid=DEV_IDP_KID)])

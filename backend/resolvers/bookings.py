@@ -183,7 +183,7 @@ async def reschedule_booking(info: Info[Context, None], number: str, slot_id: st
 
 
 async def check_in_booking(info: Info[Context, None], code: str) -> CheckInBookingResult:
-    keys = [info.context.identity.codes.public_jwk]
+    keys = info.context.identity.codes.published_jwks
     row = await checkin.check_in(actor=_viewer(info), code=code, keys=keys, bus=info.context.bus)
     full = await Booking.get(id=row.id).select_related("user", "item", "hall", "enterprise", "case")
     return t.BookingCheckedIn(booking=t.HallBooking.from_model(full))

@@ -108,7 +108,7 @@ async def present_license(info: Info[Context, None], license_id: strawberry.ID, 
 
 async def verify_license_presentation(info: Info[Context, None], token: str) -> VerificationResult:
     # The published key set itself (what /.well-known/jwks.json serves), never a network fetch.
-    keys = [info.context.identity.codes.public_jwk]
+    keys = info.context.identity.codes.published_jwks
     outcome = await license_presentation.verify(token=token, verifier=info.context.viewer, keys=keys)
     return VerificationResult.from_data(outcome)
 

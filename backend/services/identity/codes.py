@@ -22,7 +22,6 @@ from backend.services.identity.privacy import PiiVault
 CODE_SECONDS = 120
 ISSUER = "zhangshangban"
 AUDIENCE = "hall-window"
-KID = "app-1"
 
 
 @dataclass(frozen=True)
@@ -40,14 +39,18 @@ class IdentifiedParty:
 
 
 class CodeSigner:
-    def __init__(self, *, private_pem: bytes) -> None:
+    """Signs with the current key; trusts it and the previous ones (a rotation's overlap), all
+    published at /.well-known/jwks.json under their thumbprints."""
+
+    def __init__(self, *, private_pem: bytes, previous_public_pems: tuple[bytes, ...] = ()) -> None:
         self._pem = private_pem
-        self.public_jwk = public_jwk(private_pem, algorithm="ES256", kid=KID)
-        self._verifier = TokenVerifier(issuer=ISSUER, audience=AUDIENCE, keys=static_key_set([self.public_jwk]))
+        self.public_jwk = public_jwk(private_pem, algorithm="ES256")
+        self.published_jwks = [self.public_jwk, *(public_jwk(pem, algorithm="ES256") for pem in previous_public_pems)]
+        self._verifier = TokenVerifier(issuer=ISSUER, audience=AUDIENCE, keys=static_key_set(self.published_jwks))
 
     def sign(self, claims: Mapping[str, Any]) -> str:
         """Any short-lived token the app vouches for (亮证 presentations): the published key."""
-        return sign_token(claims, private_pem=self._pem, algorithm="ES256", kid=KID)
+        return sign_token(claims, private_pem=self._pem, algorithm="ES256", kid=self.public_jwk["kid"])
 
     def issue(self, subject: str) -> IdentityCode:
         now = int(time.time())
