@@ -101,7 +101,7 @@ export default defineConfig({
         rollupFormat: 'iife',
         // The shell (index.html, manifest, favicon, the icon notifications show) and the planned
         // assets; install icons are fetched by the browser itself when it installs the app.
-        globPatterns: ['index.html', 'manifest.webmanifest', 'favicon.svg', 'icons/icon-192.png', 'assets/*.{js,css}'],
+        globPatterns: ['index.html', 'elder-boot.js', 'manifest.webmanifest', 'favicon.svg', 'icons/icon-192.png', 'assets/*.{js,css}'],
         manifestTransforms: [onlyPlannedAssets],
         maximumFileSizeToCacheInBytes: 3 * 1024 * 1024,
       },

@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from backend.auth.personas import DEMO_ENTERPRISE_USCC
 from backend.settings import REPO_ROOT
-from tests.browser.conftest import ARGS
+from tests.browser.conftest import ARGS, chosen_mode
 from tests.browser.helpers import api, session_token, sign_in, submit_case_via_api
 from tests.browser.test_bookings_pwa import BOOK, HALLS, SLOTS
 
@@ -71,7 +71,7 @@ ELDER = """localStorage.setItem('zsb.elder', '1');
 const markElder = () => document.documentElement && document.documentElement.setAttribute('data-mode', 'elder');
 if (!markElder()) new MutationObserver((_, seen) => { if (document.documentElement) { markElder(); seen.disconnect() } })
   .observe(document, { childList: true });"""
-NORMAL = "localStorage.removeItem('zsb.elder');"
+NORMAL = "localStorage.setItem('zsb.elder', '0');"  # 标准模式 chosen (test_elder_pwa.py: the first launch)
 RUN_AXE = """async (tags) => {
     const result = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })
     return result.violations.map((v) => ({ id: v.id, help: v.help,
@@ -89,7 +89,7 @@ def test_every_router_route_is_covered() -> None:
 @pytest.fixture(scope="module")
 def data(browser: Browser, live_server: str) -> dict[str, str]:
     """Real records for the routes' params, made through the API as the PWA would."""
-    ctx = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 740}, locale="zh-CN")
+    ctx = chosen_mode(browser.new_context(base_url=live_server, viewport={"width": 360, "height": 740}, locale="zh-CN"))
     ctx.set_default_timeout(15000)
     try:
         page = ctx.new_page()
@@ -194,8 +194,8 @@ def test_on_navigation_the_focus_moves_to_the_new_screens_heading(page: Page) ->
 
 
 def test_reduced_motion_turns_transitions_off(browser: Browser, live_server: str) -> None:
-    ctx = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 740}, locale="zh-CN",
-                              reduced_motion="reduce")
+    ctx = chosen_mode(browser.new_context(base_url=live_server, viewport={"width": 360, "height": 740},
+                                          locale="zh-CN", reduced_motion="reduce"))
     try:
         page = ctx.new_page()
         page.goto("/")

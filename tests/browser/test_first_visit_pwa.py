@@ -13,6 +13,7 @@ from datetime import date
 import httpx
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser.conftest import chosen_mode
 from tests.browser.helpers import api, session_token, sign_in
 from tests.browser.test_cases_pwa import DEFERRABLE, FILLED_IN, PNG, REQUIRED, TEACHER, UPLOADED, material, upload
 
@@ -162,7 +163,7 @@ def test_missing_materials_are_focused_and_announced_not_toasted(page: Page) -> 
 
 
 def test_home_leads_to_my_licenses_with_a_short_copyable_number(browser: Browser, live_server: str) -> None:
-    context = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 740}, locale="zh-CN")
+    context = chosen_mode(browser.new_context(base_url=live_server, viewport={"width": 360, "height": 740}, locale="zh-CN"))
     context.grant_permissions(["clipboard-read", "clipboard-write"])
     try:
         page = context.new_page()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Browser, Page, expect
 
 from backend.auth.personas import DEMO_ENTERPRISE_NAME, DEMO_ENTERPRISE_USCC, PERSONAS
+from tests.browser.conftest import chosen_mode
 from tests.browser.helpers import sign_in
 
 
@@ -13,7 +14,7 @@ def masked(number: str) -> str:
 
 
 def fresh_page(browser: Browser, live_server: str) -> Page:
-    context = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 740}, locale="zh-CN")
+    context = chosen_mode(browser.new_context(base_url=live_server, viewport={"width": 360, "height": 740}, locale="zh-CN"))
     context.set_default_timeout(15000)
     return context.new_page()
 

@@ -1,7 +1,13 @@
 import { authedQuery } from './graphql.js'
 
 export function me() {
-  return authedQuery(`{ me { name idNumberMasked phoneMasked roles enterprises { uscc name role } } }`)
+  return authedQuery(`{ me { name idNumberMasked phoneMasked roles elderMode enterprises { uscc name role } } }`)
+}
+
+// 长辈模式 remembered on the account (src/lib/elder.js keeps it on the device too).
+export function setAccountElderMode(on) {
+  return authedQuery(`mutation($on: Boolean!) { setElderMode(on: $on) { __typename
+    ... on ElderModeSet { on } ... on NotPermittedError { message } } }`, { on })
 }
 
 export function personalCode() {
