@@ -148,7 +148,7 @@ def _controlled(page: Page) -> None:
 def test_licenses_show_and_verify_without_a_network(page: Page, new_page: Callable[[], Page]) -> None:
     sign_in(page, "citizen")
     page.goto("/licenses")
-    expect(page.get_by_test_id("offline-ready")).to_contain_text("可离线亮证")
+    expect(page.get_by_test_id("offline-ready")).to_contain_text("可离线亮证", timeout=20000)  # fetches every presentation
     _controlled(page)
     expect(page.get_by_test_id("offline-ready")).to_contain_text("可离线亮证")
 
