@@ -20,6 +20,10 @@ from backend.services.errors import DomainError, NotFoundError
 from backend.settings import Settings
 
 NO_STORE = {"cache-control": "no-store"}
+# The body is the file itself (as the PWA sends it): a form would be stored as its own bytes and
+# refused as an unknown type, which names the wrong problem.
+FORM_TYPES = ("multipart/", "application/x-www-form-urlencoded")
+FORM_REFUSED = "请直接上传文件本身，不支持以表单（multipart/form-data）提交"
 
 
 def _error(status: int, code: str, message: str, **headers: str) -> JSONResponse:
@@ -47,6 +51,8 @@ async def upload(request: Request) -> Response:
         if refusal is not None:  # before a byte of the body is read
             return _error(429, "RATE_LIMITED", REFUSED_MESSAGE.format(seconds=refusal.retry_after),
                           **{"retry-after": str(refusal.retry_after)})
+        if request.headers.get("content-type", "").strip().lower().startswith(FORM_TYPES):
+            return _error(415, "UPLOAD_REJECTED", FORM_REFUSED)
         stored = await uploads.store_upload(
             owner=owner, chunks=request.stream(), filename=request.query_params.get("filename"),
             declared_length=_declared_length(request), max_bytes=settings.upload_max_bytes,

@@ -18,15 +18,17 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import graphql
 import httpx
+import pytest
 import websockets
 from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 from hypothesis_graphql import nodes, strategies as gql
 
+from backend.models import NotificationPreferences
 from backend.schema.errors import MASKED_MESSAGE
 from backend.settings import REPO_ROOT
 
@@ -101,6 +103,17 @@ def _headers(role: str, token: Callable[..., str]) -> dict[str, str]:
 
 
 STATS: Counter[str] = Counter()
+
+
+@pytest.fixture(scope="module", autouse=True)
+async def personas_choices_restored(app: object) -> AsyncIterator[None]:
+    """Generated mutations change what the personas chose: updateNotificationPreferences with no
+    push kinds (or quiet hours now) left the citizen with no push, and a test run after this file
+    waited for a push that never came (tests/test_ratings_tokens.py). Put every choice back."""
+    before = await NotificationPreferences.all().values()
+    yield
+    await NotificationPreferences.all().delete()
+    await NotificationPreferences.bulk_create([NotificationPreferences(**row) for row in before])
 
 
 @settings(FUZZ, max_examples=HTTP_EXAMPLES)

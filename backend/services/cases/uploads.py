@@ -57,8 +57,9 @@ def sniff(head: bytes) -> str | None:
 
 def clean_filename(raw: str | None) -> str:
     name = Path((raw or "").replace("\\", "/")).name.strip()
-    name = "".join(ch for ch in name if ch.isprintable())[:MAX_FILENAME]
-    return name or "材料"
+    name = "".join(ch for ch in name if ch.isprintable())[:MAX_FILENAME].strip()
+    # Dots only (".." is the last part of "a/..", or what is left of ".\0."): a path, not a name.
+    return name if name.strip(".") else "材料"
 
 
 def stored_path(upload_dir: Path, sha256: str) -> Path:
