@@ -95,8 +95,9 @@ prod-smoke: install-test frontend nginx
 
 # The reliability batteries (docs/RELIABILITY.md) at the sizes issue 15 asks for, on the
 # PostgreSQL + Redis of TEST_DATABASE_URL / TEST_REDIS_URL. FAULT_EVENTS, FAULT_SUBSCRIBERS and
-# FAULT_WRITES override the sizes.
-SOAK_TESTS := tests/test_access_matrix.py tests/test_faults.py tests/test_push_delivery.py tests/test_zz_secrets_scan.py
+# FAULT_WRITES override the fault sizes, FUZZ_EXAMPLES and FUZZ_UPLOAD_EXAMPLES the fuzzers'.
+SOAK_TESTS := tests/test_access_matrix.py tests/test_faults.py tests/test_push_delivery.py tests/test_zz_fuzz_schema.py \
+	tests/test_zz_fuzz_uploads.py tests/test_zz_secrets_scan.py
 soak: install-test
 	@if [ -z "$$TEST_DATABASE_URL" ] || [ -z "$$TEST_REDIS_URL" ]; then \
 		echo "make soak runs on PostgreSQL + Redis: set TEST_DATABASE_URL and TEST_REDIS_URL"; exit 2; fi

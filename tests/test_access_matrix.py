@@ -269,12 +269,12 @@ async def _issued_license_vars(world: World) -> dict[str, Any]:
     return {"licenseId": str(row.id), "status": "SUSPENDED", "reason": "矩阵测试"}
 
 
-async def _authority_vars(world: World) -> dict[str, Any]:
+async def _authority_vars(world: World, *, scope: list[str] | None = None) -> dict[str, Any]:
     grant = """mutation($input: GrantAgentAuthorityInput!) { grantAgentAuthority(input: $input) {
       __typename ... on AgentAuthorityGranted { authority { id } } } }"""
     expires = (datetime.now(timezone.utc) + timedelta(days=30)).isoformat()
     granted = await call(world.client, world.tokens["enterprise-legal"], grant, {"input": {
-        "uscc": DEMO_ENTERPRISE_USCC, "scope": [TEACHER], "expiresAt": expires,
+        "uscc": DEMO_ENTERPRISE_USCC, "scope": scope or [TEACHER], "expiresAt": expires,
         "agentIdNumber": PERSONAS["enterprise-agent"].id_number}})
     authority_id = granted["grantAgentAuthority"]["authority"]["id"]
     # The agent stays without a live authority for the other rows: this one is revoked by the
@@ -971,3 +971,24 @@ async def test_material_files_per_role(world: World) -> None:
                 assert upload_id not in response.text and "照片" not in response.text
         got[role] = tuple(statuses)
     assert got == table
+
+
+async def test_an_agent_reaches_the_enterprise_bookings_of_the_items_authorised_only(world: World) -> None:
+    """Regression: visible_booking let an agent with a live authority for one item open, cancel
+    or move any booking in the enterprise's name, whatever its item (the list already hid them)."""
+    booking, _ = await _fresh_booking(world, audience=Audience.BOTH, token_key="enterprise-legal")
+    number = booking["number"]
+    item = (await Booking.get(number=number).select_related("item")).item
+    agent = world.tokens["enterprise-agent"]
+    one = "query($number: String!) { booking(number: $number) { number } }"
+    for scope in ([TEACHER], [TEACHER, item.code]):
+        await AgentAuthority.filter(revoked_at__isnull=True).update(revoked_at=datetime.now(timezone.utc))
+        await _authority_vars(world, scope=scope)
+        seen = (await call(world.client, agent, one, {"number": number}))["booking"]
+        if scope == [TEACHER]:
+            assert seen is None
+            cancelled = (await call(world.client, agent, CANCEL, {"number": number}))["cancelBooking"]
+            assert cancelled == {"__typename": "NotFoundError", "code": "NOT_FOUND", "message": "预约不存在"}
+            assert (await Booking.get(number=number)).status == "BOOKED"
+        else:
+            assert seen == {"number": number}

@@ -283,3 +283,19 @@ def test_the_upload_battery_ran_in_full() -> None:
     print(f"\nupload fuzz statistics: {dict(STATS)}")
     assert sum(n for key, n in STATS.items() if key.startswith("HTTP")) >= EXAMPLES
     assert sum(n for key, n in STATS.items() if key.startswith("GET")) >= DOWNLOAD_EXAMPLES
+
+
+async def test_what_the_battery_found_stays_fixed(client: httpx.AsyncClient, token: Callable[..., str],
+                                                  settings: Settings) -> None:
+    """A browser form with a PNG in it was refused as "only PDF, JPG, PNG or WebP" (the wrong
+    problem); a name of dots ("../", "a/..") was stored as "..", a path and not a name."""
+    citizen = {"authorization": f"Bearer {token('citizen')}"}
+    disk = _on_disk(settings.upload_dir)
+    form = await client.post("/uploads", content=BODIES["form with a file"], headers={
+        **citizen, "content-type": f"multipart/form-data; boundary={BOUNDARY}"})
+    assert (form.status_code, form.json()) == (415, {"error": {"code": "UPLOAD_REJECTED", "message": FORM_REFUSED}})
+    assert _on_disk(settings.upload_dir) == disk
+    for name in ("../", "a/..", ".\x00.", " . "):
+        stored = await client.post("/uploads", params={"filename": name}, content=PNG, headers=citizen)
+        assert (stored.status_code, stored.json()["filename"]) == (201, "材料"), name
+        await _remove(stored.json()["id"], settings)

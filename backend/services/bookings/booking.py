@@ -24,7 +24,6 @@ from backend.models import Booking, BookingSlot, BookingSuspension, Case, CaseEv
 from backend.models.catalog import Audience
 from backend.models.bookings import BookingStatus
 from backend.models.cases import CaseEventKind
-from backend.models.identity import MembershipRole
 from backend.services.bookings.errors import (
     BookingCutoffError, BookingLimitError, BookingNotActiveError, BookingSuspendedError, SlotFullError,
 )
@@ -209,19 +208,6 @@ def _related(query):  # noqa: ANN001, ANN202 - a tortoise queryset
     return query.select_related("hall", "item", "enterprise", "case")
 
 
-async def _enterprise_ids(user: User) -> list[int]:
-    """Enterprises whose bookings the person sees: as legal representative, or an agent with a
-    live authority (一企一档)."""
-    from backend.models import Membership  # local: only this reader needs it
-
-    ids = []
-    for membership in await Membership.filter(user_id=user.id).prefetch_related("enterprise"):
-        if membership.role is MembershipRole.LEGAL_REPRESENTATIVE or await enterprise_access(
-                user=user, uscc=membership.enterprise.uscc) is not None:
-            ids.append(membership.enterprise_id)
-    return ids
-
-
 async def visible_booking(*, viewer: User, number: str) -> Booking | None:
     """The booker's own, or their enterprise's within scope; anybody else's is simply not there."""
     text = number.strip().upper()
@@ -232,9 +218,18 @@ async def visible_booking(*, viewer: User, number: str) -> Booking | None:
         return None
     if row.user_id == viewer.id:
         return row
-    if row.enterprise_id is not None and row.enterprise_id in await _enterprise_ids(viewer):
+    if row.enterprise is not None and await _in_scope(viewer, row):
         return row
     return None
+
+
+async def _in_scope(viewer: User, row: Booking) -> bool:
+    """The enterprise's legal representative, or an agent whose live authority names the booked
+    item: the rule of the enterprise's list (enterprise_bookings). Without the item check an
+    agent authorised for one item could open, cancel or move any of the enterprise's bookings by
+    number (found writing the access matrix's enterprise rows)."""
+    access = await enterprise_access(user=viewer, uscc=row.enterprise.uscc)
+    return access is not None and ("*" in access.scope or row.item.code in access.scope)
 
 
 async def own_booking(*, viewer: User, number: str) -> Booking:
