@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.ws_memory                      # this checkout
     BENCH_BEFORE_REPO=/path/to/other/checkout .venv/bin/python -m bench.ws_memory   # and a "before" row
 
-Method: one server (`python -m backend serve` under tracemalloc, bench/traced_server.py; SQLite,
+Method: one server (`python -m backend serve`, tracemalloc started once it is warm:
+bench/traced_server.py; SQLite,
 in-process bus), warmed by one subscription opened and closed. Snapshot; then N
 (BENCH_CONNECTIONS, default 500) graphql-transport-ws connections as the citizen, each with one
 `caseProgress` subscription that has replayed one event, and a second snapshot. The difference,
@@ -80,13 +81,14 @@ async def measure(repo: Path, label: str) -> tuple[str, int, dict[str, float], f
         api = Api(base)
         url = base.replace("http", "ws") + "/graphql"
         try:
-            await wait_healthy(base, server, log_path=log, timeout=300)  # tracemalloc slows the start
+            await wait_healthy(base, server, log_path=log, timeout=120)
             case = await api.submit_case(tokens["citizen"])
             await api.move(tokens["staff"], "acceptCase", case["number"])
             after = (await api.events(tokens["citizen"], case["number"]))[0]["cursor"]
             warm = await Subscription.open(url, tokens["citizen"], after=after, timeout=60)
             await warm.take(1, timeout=60)
             await warm.close()
+            os.kill(server.pid, signal.SIGUSR2)  # tracing starts now
             await asyncio.sleep(1.0)
             rss_before = rss_kib(server.pid)
             before = await snapshot(server.pid, data / "snapshot")
