@@ -62,6 +62,7 @@ class Settings:
     # permessage-deflate keeps a zlib compressor and decompressor per websocket (about a third of
     # a subscribed connection's memory, docs/PERFORMANCE.md) for messages of a few hundred bytes.
     ws_per_message_deflate: bool = False
+    ws_send_queue: int = 256  # events a subscription may fall behind before its socket is closed (1013)
     # Hostile-input guards (issue 18). Uploads: per person in any 24 hours (0 = no quota); files
     # never attached to a case are removed after `upload_unattached_hours`, checked this often.
     upload_daily_files: int = 300
@@ -258,6 +259,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         supervision_interval_seconds=_int(env, "SUPERVISION_INTERVAL_SECONDS", 60, low=0, high=86400),
         feed_poll_seconds=_int(env, "FEED_POLL_MS", 5000, low=50, high=600_000) / 1000,
         ws_per_message_deflate=_choice(env, "WS_DEFLATE", "off", ("off", "on")) == "on",
+        ws_send_queue=_int(env, "WS_SEND_QUEUE", 256, low=1, high=100_000),
         upload_daily_files=_int(env, "UPLOAD_DAILY_FILES", 300, low=0, high=1_000_000),
         upload_daily_bytes=_int(env, "UPLOAD_DAILY_BYTES", 1024 * 1024 * 1024, low=0, high=2**50),
         upload_unattached_hours=_int(env, "UPLOAD_UNATTACHED_HOURS", 24, low=1, high=24 * 365),

@@ -163,12 +163,12 @@ async def measure_round(*, api: Api, ws_url: str, tokens: dict[str, str], server
         await asyncio.gather(*(s.close() for s in subscribers))
 
 
-async def live_rounds(env: dict[str, str], data: Path, *, kind: str) -> list[Round]:
+async def live_rounds(env: dict[str, str], data: Path, *, kind: str, repo: Path = REPO) -> list[Round]:
     tokens = mint_tokens(env, ["citizen", "staff"])
     run_cli(env, "migrate")
     run_cli(env, "seed")
     log = data / "server.log"
-    server = start_server(env, log)
+    server = start_server(env, log, repo=repo)
     base = f"http://127.0.0.1:{env['PORT']}"
     api = Api(base)
     try:
@@ -262,10 +262,9 @@ async def query_counts(env: dict[str, str]) -> dict[int, tuple[int, float, int]]
     return counts
 
 
-async def main() -> None:
+async def one_server(repo: Path, *, counts: bool) -> tuple[str, list[Round], dict[int, tuple[int, float, int]]]:
     data = Path(tempfile.mkdtemp(prefix="zsb-progress-"))
     redis_process = None
-    raise_open_files_limit(4 * max(SUBSCRIBERS) + 1024)
     try:
         database, redis_url, redis_process = await bench_stores(data)
         port = free_port()
@@ -273,13 +272,34 @@ async def main() -> None:
                       feed_poll_ms=5000, LOG_LEVEL="WARNING")
         kind = ("PostgreSQL" if database.startswith("postgres") else "SQLite") + (" + Redis" if redis_url else
                                                                                   " + in-process bus")
-        rounds = await live_rounds(env, data, kind=kind)
-        counts = await query_counts(env)
+        rounds = await live_rounds(env, data, kind=kind, repo=repo)
+        return kind, rounds, (await query_counts(env) if counts else {})
     finally:
         stop(redis_process)
         shutil.rmtree(data, ignore_errors=True)
 
-    print(f"\nLive case progress ({kind}; 1 uvicorn worker; {TRANSITIONS} transitions per row, after {WARMUP} "
+
+async def main() -> None:
+    raise_open_files_limit(4 * max(SUBSCRIBERS) + 1024)
+    # BENCH_BEFORE_REPO: another checkout (say, `git worktree add --detach /tmp/before <commit>`)
+    # whose server is measured first in the same run, for before/after rows.
+    servers = [("before", Path(os.environ["BENCH_BEFORE_REPO"]))] if os.environ.get("BENCH_BEFORE_REPO") else []
+    servers.append(("this checkout", REPO))
+    measured = []
+    for label, repo in servers:
+        kind, rounds, counts = await one_server(repo, counts=label == "this checkout")
+        measured.append((label, rounds))
+    print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 cores, shared)")
+    for label, rounds in measured:
+        print_rounds(label, kind, rounds)
+    print("\n| `myCases(first: N)` with status, item{name}, events{kind}, deadline{promisedDue}, materials{name} "
+          "| statements | time |\n|---|---|---|")
+    for first, (statements, elapsed, edges) in counts.items():
+        print(f"| {edges} cases | {statements} | {elapsed:.0f} ms |")
+
+
+def print_rounds(label: str, kind: str, rounds: list[Round]) -> None:
+    print(f"\nLive case progress, {label} ({kind}; 1 uvicorn worker; {TRANSITIONS} transitions per row, after {WARMUP} "
           f"warm-up; latency = client receive − event `at`; permessage-deflate {'offered' if DEFLATE else 'off'})\n")
     print("| subscribers | all: p50 | all: p99 | first subscriber p50 / p99 | last subscriber p50 / p99 | max "
           "| mutation p50 |")
@@ -290,20 +310,17 @@ async def main() -> None:
               f"| {statistics.median(r.first_ms):.1f} / {percentile(r.first_ms, 99):.1f} ms "
               f"| {statistics.median(r.last_ms):.1f} / {percentile(r.last_ms, 99):.1f} ms "
               f"| {max(r.latencies_ms):.1f} ms | {statistics.median(r.mutation_ms):.1f} ms |")
-    big = max(rounds, key=lambda r: r.subscribers)
-    assert big.rss_before_kib and big.rss_connected_kib and big.rss_after_kib and big.open_seconds
-    n = big.subscribers
-    print(f"\n| server VmRSS (N={n}) | MiB | per connection |\n|---|---|---|")
-    print(f"| before | {big.rss_before_kib / 1024:.1f} | |")
-    print(f"| {n} connections acknowledged (authenticated, idle) | {big.rss_connected_kib / 1024:.1f} "
-          f"| {(big.rss_connected_kib - big.rss_before_kib) / n:.1f} KiB |")
-    print(f"| each also subscribed (after its replayed event; {big.open_seconds:.1f} s to open and subscribe all) "
-          f"| {big.rss_after_kib / 1024:.1f} | {(big.rss_after_kib - big.rss_before_kib) / n:.1f} KiB |")
-    print("\n| `myCases(first: N)` with status, item{name}, events{kind}, deadline{promisedDue}, materials{name} "
-          "| statements | time |\n|---|---|---|")
-    for first, (statements, elapsed, edges) in counts.items():
-        print(f"| {edges} cases | {statements} | {elapsed:.0f} ms |")
-
+    print("\n| server VmRSS | before | N acknowledged (authenticated, idle) | each also subscribed | seconds to "
+          "open and subscribe all |\n|---|---|---|---|---|")
+    for big in rounds:
+        if big.subscribers < 100:
+            continue
+        assert big.rss_before_kib and big.rss_connected_kib and big.rss_after_kib and big.open_seconds
+        n = big.subscribers
+        print(f"| N={n} | {big.rss_before_kib / 1024:.1f} MiB "
+              f"| {big.rss_connected_kib / 1024:.1f} MiB, {(big.rss_connected_kib - big.rss_before_kib) / n:.1f} KiB each "
+              f"| {big.rss_after_kib / 1024:.1f} MiB, {(big.rss_after_kib - big.rss_before_kib) / n:.1f} KiB each "
+              f"| {big.open_seconds:.1f} |")
 
 if __name__ == "__main__":
     with contextlib.suppress(KeyboardInterrupt):

@@ -88,11 +88,13 @@ def run_cli(env: Mapping[str, str], *args: str) -> str:
     return done.stdout.strip()
 
 
-def start_server(env: Mapping[str, str], log_path: Path) -> subprocess.Popen[bytes]:
-    """`python -m backend serve`: one uvicorn worker, output appended to `log_path`."""
+def start_server(env: Mapping[str, str], log_path: Path, *, repo: Path = REPO,
+                 command: tuple[str, ...] = ("-m", "backend", "serve")) -> subprocess.Popen[bytes]:
+    """`python -m backend serve`: one uvicorn worker, output appended to `log_path`. `repo` may
+    be another checkout (a "before" row served by the code of another commit)."""
     log = log_path.open("ab")
     try:
-        return subprocess.Popen([sys.executable, "-m", "backend", "serve"], env=dict(env), cwd=REPO, stdout=log,
+        return subprocess.Popen([sys.executable, *command], env=dict(env), cwd=repo, stdout=log,
                                 stderr=subprocess.STDOUT)
     finally:
         log.close()  # the child holds its own descriptor

@@ -16,11 +16,12 @@ class Subscription:
         self.field = field
 
     @classmethod
-    async def open(cls, url: str, token: str, query: str, variables: dict[str, Any], *, field: str) -> Subscription:
+    async def open(cls, url: str, token: str, query: str, variables: dict[str, Any], *, field: str,
+                   id: str = "1") -> Subscription:
         ws = await websockets.connect(url, subprotocols=["graphql-transport-ws"])
         await ws.send(json.dumps({"type": "connection_init", "payload": {"token": token}}))
         assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}}))
+        await ws.send(json.dumps({"id": id, "type": "subscribe", "payload": {"query": query, "variables": variables}}))
         return cls(ws, field)
 
     async def message(self, timeout: float = 5) -> dict[str, Any]:

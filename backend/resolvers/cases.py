@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, AsyncGenerator
 
 import strawberry
+from starlette.websockets import WebSocket
 from strawberry import Info
 
 from backend.models import Case as CaseModel
+from backend.models import cases as m
 from backend.models import Enterprise as EnterpriseModel
 from backend.models import ServiceItem as ServiceItemModel
 from backend.models import User
@@ -16,6 +19,7 @@ from backend.models.cases import CaseStatus as DomainStatus
 from backend.resolvers.errors import user_errors
 from backend.resolvers.inputs import plain_text, record_id, record_key
 from backend.schema.context import Context
+from backend.schema.fanout import close_for_reconnect, shared_payload
 from backend.schema.types import errors as e
 from backend.schema.types.cases import (
     ApplicationForm, ApplicationSubmitted, Case, CaseConnection, CaseEvent, CaseStatus, CaseUpdated,
@@ -246,5 +250,13 @@ async def case_progress(info: Info[Context, None], after: str | None = None,
     assert feed is not None  # started in the app's lifespan
     scope = await info.context.case_scope()
     assert scope is not None
-    async for event in feed.follow(scope=scope, after=cursor, case_id=case_id):
-        yield CaseEvent.from_model(event, case=event.case)
+    websocket = info.context.request
+    on_overflow = partial(close_for_reconnect, websocket) if isinstance(websocket, WebSocket) else None
+    async for event in feed.follow(scope=scope, after=cursor, case_id=case_id,
+                                   queue_size=info.context.settings.ws_send_queue, on_overflow=on_overflow):
+        # The same payload object for every subscriber of this row: executed once per group.
+        yield shared_payload(event, _event_payload)
+
+
+def _event_payload(event: m.CaseEvent) -> CaseEvent:
+    return CaseEvent.from_model(event, case=event.case)

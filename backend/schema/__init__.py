@@ -15,6 +15,7 @@ from backend.resolvers import notifications as inbox
 from backend.resolvers import ratings as rating_resolvers
 from backend.schema.errors import MASKED_MESSAGE, should_mask_error
 from backend.schema.extensions import DocumentGuard, PublicCacheHint, UnstorableArguments
+from backend.schema.fanout import FanOutExecutor
 from backend.schema.limits import DocumentLimits
 from backend.schema.metrics_extension import OperationMetrics
 from backend.schema.exception_handlers import EXCEPTION_HANDLERS
@@ -249,4 +250,4 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     if not settings.is_dev:
         extensions.append(DisableIntrospection)
     return Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions, config=StrawberryConfig(),
-                  exception_handlers=EXCEPTION_HANDLERS)
+                  exception_handlers=EXCEPTION_HANDLERS, execution_context_class=FanOutExecutor)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,64 +25,94 @@ from backend.services.ratings import report as rating_report, tickets as rating_
 from backend.settings import Settings
 
 
-@dataclass
 class Loaders:
-    department: DataLoader[int, Department | None] = field(
-        default_factory=lambda: DataLoader(load_fn=catalog.departments_by_id)
-    )
-    department_item_count: DataLoader[int, int] = field(
-        default_factory=lambda: DataLoader(load_fn=catalog.item_counts_by_department)
-    )
-    guide: DataLoader[int, ServiceGuide | None] = field(
-        default_factory=lambda: DataLoader(load_fn=catalog.guides_by_item_id)
-    )
-    materials: DataLoader[int, list[Material]] = field(
-        default_factory=lambda: DataLoader(load_fn=catalog.materials_by_guide_id)
-    )
-    process: DataLoader[int, list[ProcessStep]] = field(
-        default_factory=lambda: DataLoader(load_fn=catalog.process_by_guide_id)
-    )
-    faq: DataLoader[int, list[Faq]] = field(default_factory=lambda: DataLoader(load_fn=catalog.faq_by_guide_id))
-    license_type: DataLoader[int, LicenseType | None] = field(
-        default_factory=lambda: DataLoader(load_fn=catalog.license_types_by_id)
-    )
-    halls: DataLoader[int, list[ServiceHall]] = field(
-        default_factory=lambda: DataLoader(load_fn=catalog.halls_by_item_id)
-    )
-    item: DataLoader[int, ServiceItem | None] = field(default_factory=lambda: DataLoader(load_fn=case_queries.items_by_id))
-    user: DataLoader[int, User | None] = field(default_factory=lambda: DataLoader(load_fn=case_queries.users_by_id))
-    enterprise: DataLoader[int, Enterprise | None] = field(
-        default_factory=lambda: DataLoader(load_fn=case_queries.enterprises_by_id)
-    )
-    case_events: DataLoader[int, list[CaseEvent]] = field(
-        default_factory=lambda: DataLoader(load_fn=case_queries.events_by_case_id)
-    )
-    case_materials: DataLoader[int, list[CaseMaterial]] = field(
-        default_factory=lambda: DataLoader(load_fn=case_queries.materials_by_case_id)
-    )
-    case_material_files: DataLoader[int, list[Upload]] = field(
-        default_factory=lambda: DataLoader(load_fn=case_queries.files_by_case_material_id)
-    )
-    license_type_name: DataLoader[int, str | None] = field(
-        default_factory=lambda: DataLoader(load_fn=case_queries.license_names_by_license_id)
-    )
+    """DataLoaders built on first use, fresh per request: a websocket connection that only
+    subscribes, or a request that reads no relation, builds none of them (memory per connection)."""
+
+    @cached_property
+    def department(self) -> DataLoader[int, Department | None]:
+        return DataLoader(load_fn=catalog.departments_by_id)
+
+    @cached_property
+    def department_item_count(self) -> DataLoader[int, int]:
+        return DataLoader(load_fn=catalog.item_counts_by_department)
+
+    @cached_property
+    def guide(self) -> DataLoader[int, ServiceGuide | None]:
+        return DataLoader(load_fn=catalog.guides_by_item_id)
+
+    @cached_property
+    def materials(self) -> DataLoader[int, list[Material]]:
+        return DataLoader(load_fn=catalog.materials_by_guide_id)
+
+    @cached_property
+    def process(self) -> DataLoader[int, list[ProcessStep]]:
+        return DataLoader(load_fn=catalog.process_by_guide_id)
+
+    @cached_property
+    def faq(self) -> DataLoader[int, list[Faq]]:
+        return DataLoader(load_fn=catalog.faq_by_guide_id)
+
+    @cached_property
+    def license_type(self) -> DataLoader[int, LicenseType | None]:
+        return DataLoader(load_fn=catalog.license_types_by_id)
+
+    @cached_property
+    def halls(self) -> DataLoader[int, list[ServiceHall]]:
+        return DataLoader(load_fn=catalog.halls_by_item_id)
+
+    @cached_property
+    def item(self) -> DataLoader[int, ServiceItem | None]:
+        return DataLoader(load_fn=case_queries.items_by_id)
+
+    @cached_property
+    def user(self) -> DataLoader[int, User | None]:
+        return DataLoader(load_fn=case_queries.users_by_id)
+
+    @cached_property
+    def enterprise(self) -> DataLoader[int, Enterprise | None]:
+        return DataLoader(load_fn=case_queries.enterprises_by_id)
+
+    @cached_property
+    def case_events(self) -> DataLoader[int, list[CaseEvent]]:
+        return DataLoader(load_fn=case_queries.events_by_case_id)
+
+    @cached_property
+    def case_materials(self) -> DataLoader[int, list[CaseMaterial]]:
+        return DataLoader(load_fn=case_queries.materials_by_case_id)
+
+    @cached_property
+    def case_material_files(self) -> DataLoader[int, list[Upload]]:
+        return DataLoader(load_fn=case_queries.files_by_case_material_id)
+
+    @cached_property
+    def license_type_name(self) -> DataLoader[int, str | None]:
+        return DataLoader(load_fn=case_queries.license_names_by_license_id)
+
     # 好差评
-    case: DataLoader[int, Case | None] = field(default_factory=lambda: DataLoader(load_fn=rating_tickets.cases_by_id))
-    rating: DataLoader[int, Rating | None] = field(
-        default_factory=lambda: DataLoader(load_fn=rating_tickets.ratings_by_id)
-    )
-    rating_ticket: DataLoader[int, RectificationTicket | None] = field(
-        default_factory=lambda: DataLoader(load_fn=rating_tickets.tickets_by_rating_id)
-    )
-    ticket_entries: DataLoader[int, list[TicketEntry]] = field(
-        default_factory=lambda: DataLoader(load_fn=rating_tickets.entries_by_ticket_id)
-    )
-    booking_number: DataLoader[int, str | None] = field(
-        default_factory=lambda: DataLoader(load_fn=rating_visit.booking_numbers_by_id)
-    )
-    item_satisfaction: DataLoader[int, rating_report.Satisfaction] = field(
-        default_factory=lambda: DataLoader(load_fn=rating_report.satisfaction_by_item_id)
-    )
+    @cached_property
+    def case(self) -> DataLoader[int, Case | None]:
+        return DataLoader(load_fn=rating_tickets.cases_by_id)
+
+    @cached_property
+    def rating(self) -> DataLoader[int, Rating | None]:
+        return DataLoader(load_fn=rating_tickets.ratings_by_id)
+
+    @cached_property
+    def rating_ticket(self) -> DataLoader[int, RectificationTicket | None]:
+        return DataLoader(load_fn=rating_tickets.tickets_by_rating_id)
+
+    @cached_property
+    def ticket_entries(self) -> DataLoader[int, list[TicketEntry]]:
+        return DataLoader(load_fn=rating_tickets.entries_by_ticket_id)
+
+    @cached_property
+    def booking_number(self) -> DataLoader[int, str | None]:
+        return DataLoader(load_fn=rating_visit.booking_numbers_by_id)
+
+    @cached_property
+    def item_satisfaction(self) -> DataLoader[int, rating_report.Satisfaction]:
+        return DataLoader(load_fn=rating_report.satisfaction_by_item_id)
 
 
 @dataclass

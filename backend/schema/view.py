@@ -29,9 +29,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError, StrawberryGraphQLError
+from strawberry.http.exceptions import WebSocketDisconnected
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from strawberry.http import GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
@@ -44,6 +45,7 @@ from backend.auth.identity import Identity
 from backend.auth.bearer import AuthError, authenticate, bearer_token
 from backend.schema.context import Context
 from backend.schema.errors import DocumentRefused
+from backend.schema.fanout import next_message_text
 from backend.schema.limits import DocumentLimits, check_tokens
 from backend.schema.refusals import log_refused
 from backend.schema.response_cache import CachedAnswer, PublicResponseCache, cache_key
@@ -99,6 +101,17 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await self.websocket.close(code=4400, reason=problem)
             return
         await super().handle_subscribe(message)
+
+    async def send_message(self, message: Any) -> None:
+        # A shared event result (schema/fanout.py) is serialised once for all its subscribers.
+        text = next_message_text(message, self.view.encode_json) if message.get("type") == "next" else None
+        if text is None:
+            await super().send_message(message)
+            return
+        try:
+            await self.websocket.ws.send_text(text)  # type: ignore[attr-defined]
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
 
 
 def _subscribe_problem(message: Any) -> str | None:

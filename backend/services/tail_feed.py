@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any, AsyncIterator, Generic, Protocol, TypeVar
+from typing import Any, AsyncIterator, Callable, Generic, Protocol, TypeVar
 
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
@@ -44,10 +44,14 @@ class Follower(Protocol[R]):
 
 
 class _Slot(Generic[R]):
-    def __init__(self, follower: Follower[R]) -> None:
+    def __init__(self, follower: Follower[R], *, queue_size: int, on_overflow: Callable[[], None] | None) -> None:
         self.follower = follower
-        self.queue: asyncio.Queue[R] = asyncio.Queue(QUEUE_SIZE)
+        self.queue: asyncio.Queue[R] = asyncio.Queue(queue_size)
         self.lagging = False  # the queue overflowed: catch up from the database
+        # Set: a follower that falls `queue_size` rows behind is dropped and told so (its socket is
+        # closed with a reconnect code; the client resumes from its cursor) instead of catching up
+        # here from the database while holding its rows in memory.
+        self.on_overflow = on_overflow
 
 
 class TailFeed(Generic[R]):
@@ -121,14 +125,20 @@ class TailFeed(Generic[R]):
                         slot.queue.put_nowait(row)
                     except asyncio.QueueFull:  # a slow reader never blocks the others
                         slot.lagging = True
+                        if slot.on_overflow is not None:
+                            self._slots.discard(slot)
+                            slot.on_overflow()
                 self._high = row.pk
             if len(rows) < BATCH:
                 return
 
-    async def tail(self, follower: Follower[R], *, after: int | None) -> AsyncIterator[R]:
+    async def tail(self, follower: Follower[R], *, after: int | None, queue_size: int = QUEUE_SIZE,
+                   on_overflow: Callable[[], None] | None = None) -> AsyncIterator[R]:
         """Rows the follower wants: those after `after` from the database, then live ones.
-        Without `after`, only what is written from now on."""
-        slot = _Slot(follower)
+        Without `after`, only what is written from now on. With `on_overflow`, a follower more
+        than `queue_size` rows behind is dropped and `on_overflow` called (once); the iterator
+        then ends after the rows it already holds."""
+        slot = _Slot(follower, queue_size=queue_size, on_overflow=on_overflow)
         async with self._lock:
             self._slots.add(slot)
             upper = self._high
@@ -141,11 +151,13 @@ class TailFeed(Generic[R]):
                         last = row.pk
                         yield row
                     last = max(last, upper)
+                if slot.on_overflow is not None and slot.lagging and slot.queue.empty():
+                    return  # dropped: the client resumes from the last row it was given
                 row = await slot.queue.get()
-                if slot.lagging:
+                if slot.lagging and slot.on_overflow is None:
                     async with self._lock:  # start over from the database, from where we are
                         slot.lagging = False
-                        slot.queue = asyncio.Queue(QUEUE_SIZE)
+                        slot.queue = asyncio.Queue(queue_size)
                         upper = self._high
                     continue
                 if row.pk <= last:

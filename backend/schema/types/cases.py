@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from enum import Enum
 
@@ -100,6 +101,8 @@ class CaseEvent:
     note: str
     actor_label: str
     item_id: strawberry.Private[int]
+    # No field depends on the viewer: one execution serves every subscriber (schema/fanout.py).
+    fanout_results: strawberry.Private[dict[object, object]] = dataclasses.field(default_factory=dict)
 
     @strawberry.field
     async def item_name(self, info: Info[Context, None]) -> str:

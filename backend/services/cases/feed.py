@@ -4,7 +4,7 @@ tail_feed.py), with each follower seeing only the events of the cases its scope 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable
 
 from tortoise.queryset import QuerySet
 
@@ -15,7 +15,7 @@ from backend.services.cases.access import CaseScope, item_code
 from backend.services.cases.events import CASE_EVENTS_CHANNEL
 from backend.services.identity.accounts import active_authority
 from backend.services.pagination import decode_position, encode_position
-from backend.services.tail_feed import TailFeed
+from backend.services.tail_feed import QUEUE_SIZE, TailFeed
 
 _CURSOR_PREFIX = "e:"
 
@@ -57,10 +57,12 @@ class CaseFeed(TailFeed[CaseEvent]):
         super().__init__(model=CaseEvent, bus=bus, channels=(CASE_EVENTS_CHANNEL,), poll_seconds=poll_seconds,
                          related=("case",), name="case-feed")
 
-    def follow(self, *, scope: CaseScope, after: int | None, case_id: int | None = None) -> AsyncIterator[CaseEvent]:
+    def follow(self, *, scope: CaseScope, after: int | None, case_id: int | None = None,
+               queue_size: int = QUEUE_SIZE, on_overflow: Callable[[], None] | None = None) -> AsyncIterator[CaseEvent]:
         """Events the scope may see: those after `after` from the database, then live ones.
-        Without `after`, only what happens from now on."""
-        return self.tail(_CaseFollower(scope=scope, case_id=case_id), after=after)
+        Without `after`, only what happens from now on. See TailFeed.tail for `on_overflow`."""
+        return self.tail(_CaseFollower(scope=scope, case_id=case_id), after=after, queue_size=queue_size,
+                         on_overflow=on_overflow)
 
 
 async def _still_allowed(scope: CaseScope, event: CaseEvent) -> bool:
