@@ -14,7 +14,9 @@ from backend.auth.identity import Identity
 from backend.models import CallbackRequest, DataAccessLog, Notification, ServiceHall
 from backend.seed.reference import CITY_HALL
 from backend.services.callbacks.service import CALLBACK_PHONE
+from backend.services.notifications.inbox import PUSHABLE_KINDS
 from backend.settings import Settings
+from notifications.payload import DELIVERY
 from tests.bookings_helpers import person_token, user_of
 from tests.cases_helpers import TEACHER, call
 from tests.factories import make_department
@@ -171,3 +173,24 @@ async def test_people_who_are_not_the_halls_staff_see_and_change_nothing(
     assert (row.status, row.handled_by_id) == ("PENDING", None)
     assert await DataAccessLog.filter(subject=await user_of(person)).count() == before
     assert await Notification.filter(user=await user_of(person), kind="CALLBACK_HANDLED").count() == 0
+
+
+def test_every_pushable_kind_has_its_ttl_and_urgency() -> None:
+    """The push job looks the kind up (notifications/payload.py): a kind without a row would fail
+    every push of it (CALLBACK_HANDLED here; BOOKING_CHANGED had none before)."""
+    assert sorted(set(PUSHABLE_KINDS) - set(DELIVERY)) == []
+
+
+async def test_a_person_has_at_most_three_open_requests_across_halls(
+    client: httpx.AsyncClient, identity: Identity, settings: Settings,
+) -> None:
+    person = _person(identity, settings, phone_number="13812345678")
+    halls = [str(h.id) for h in await ServiceHall.all().order_by("id").limit(4)]
+    assert len(halls) == 4
+    for hall in halls[:3]:
+        made = (await call(client, person, REQUEST, {"input": {"hallId": hall}}))["requestCallback"]
+        assert made["__typename"] == "CallbackRequested", made
+    fourth = (await call(client, person, REQUEST, {"input": {"hallId": halls[3]}}))["requestCallback"]
+    assert fourth == {"__typename": "CallbackPendingError", "code": "CALLBACK_PENDING", "requestId": None,
+                      "message": "你已有 3 个待回电的请求，请等大厅回电后再申请"}
+    assert await CallbackRequest.filter(user=await user_of(person)).count() == 3
