@@ -83,6 +83,7 @@ def test_help_is_one_tap_away_and_a_call_back_goes_to_the_halls_queue_and_back(
     expect(page.get_by_test_id("callback-error")).to_have_text(
         "你已请西安市政务服务中心回电，工作人员会尽快联系你，请勿重复申请")
     page.get_by_test_id("help-close").click()
+    expect(page.get_by_test_id("help-button")).to_be_focused()  # back where the person was
 
     staff = new_page()
     sign_in(staff, "staff")
