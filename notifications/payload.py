@@ -37,6 +37,8 @@ DELIVERY = {
     NotificationKind.LICENSE_ISSUED: Delivery(ttl=3 * DAY, urgency="normal"),
     NotificationKind.RECTIFICATION_PROGRESS: Delivery(ttl=3 * DAY, urgency="normal"),
     NotificationKind.RATING_RETURN_VISIT: Delivery(ttl=3 * DAY, urgency="low"),
+    NotificationKind.BOOKING_CHANGED: Delivery(ttl=3 * DAY, urgency="high"),  # a cancelled booking: before they travel
+    NotificationKind.CALLBACK_HANDLED: Delivery(ttl=3 * DAY, urgency="normal"),
 }
 
 

@@ -719,6 +719,41 @@ async def _visit_ratings(world: World, variables: dict[str, Any]) -> Any:
     return await Rating.filter(booking_id=booking.id).count()
 
 
+async def _callback_state(request_id: str | None) -> Any:
+    from backend.models import CallbackRequest
+    if request_id is None:
+        return await CallbackRequest.all().count()
+    return await CallbackRequest.get(id=int(request_id)).values_list("status", "handled_by_id")
+
+
+async def _callback_ask(world: World) -> dict[str, Any]:
+    """The city hall asked for 教师资格认定; nobody has an open request there (one per person)."""
+    from backend.models import CallbackRequest
+    open_ids = await CallbackRequest.filter(status="PENDING", user__sub__startswith="dev-").values_list("id", flat=True)
+    await CallbackRequest.filter(id__in=list(open_ids)).update(status="UNREACHABLE", open_key=None)
+    hall = (await call(world.client, None, "{ serviceItem(code: \"%s\") { halls { id } } }" % TEACHER))
+    return {"input": {"hallId": hall["serviceItem"]["halls"][0]["id"], "itemCode": TEACHER}}
+
+
+async def _callback_id(world: World) -> str:
+    variables = await _callback_ask(world)
+    world.values["callback_note"] = f"矩阵测试{uuid.uuid4().hex[:8]}"
+    variables["input"]["note"] = world.values["callback_note"]
+    made = await call(world.client, world.tokens["citizen"], """mutation($input: RequestCallbackInput!) {
+      requestCallback(input: $input) { ... on CallbackRequested { request { id } } } }""", variables)
+    world.values["callback_hall"] = variables["input"]["hallId"]
+    return made["requestCallback"]["request"]["id"]
+
+
+async def _callback_queue_vars(world: World) -> dict[str, Any]:
+    await _callback_id(world)
+    return {"hallId": world.values["callback_hall"], "status": "PENDING"}
+
+
+async def _callback_mark_vars(world: World) -> dict[str, Any]:
+    return {"id": await _callback_id(world), "outcome": "CALLED", "note": "矩阵测试"}
+
+
 PUBLIC = expect("SEES", "SEES", "SEES", "SEES", "SEES")
 
 TABLE: list[Row] = [
@@ -839,6 +874,13 @@ TABLE: list[Row] = [
         _progress_vars, marker=_value("progress_case")),  # no token: the socket is refused (4403)
     Row("Subscription.notificationAdded", "citizen", expect("SEES", "SILENT", "SILENT", "SILENT", "CLOSED 4403"),
         _notification_added_vars, marker=_value("notification")),
+    # 帮办代办 (call-back requests): any signed-in person may ask a hall; its staff see and mark them
+    Row("Mutation.requestCallback", "citizen", expect("OK", "OK", "OK", "OK"), lambda w: _callback_ask(w),
+        snapshot=lambda w, v: _callback_state(None)),
+    Row("Query.hallCallbackRequests", "staff", expect("SEES", "NOT_PERMITTED", "NOT_PERMITTED", "NOT_PERMITTED"),
+        lambda w: _callback_queue_vars(w), marker=_value("callback_note")),
+    Row("Mutation.markCallbackDone", "staff", expect("OK", "NOT_PERMITTED", "NOT_PERMITTED", "NOT_FOUND"),
+        lambda w: _callback_mark_vars(w), snapshot=lambda w, v: _callback_state(v["id"])),
 ]
 
 

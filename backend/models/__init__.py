@@ -17,6 +17,7 @@ from backend.models.licenses import ELicense, ItemLicense, LicenseIssuer, Licens
 from backend.models.notifications import Notification, NotificationPreferences, PushDelivery, PushSubscription
 from backend.models.uploads import Upload
 from backend.models.ratings import Rating, RatingToken, RectificationTicket, TicketEntry
+from backend.models.callbacks import CallbackRequest
 from backend.models.bookings import (
     BookableItem, Booking, BookingSlot, BookingSuspension, HallClosure, HallSchedule,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "Booking",
     "BookingSlot",
     "BookingSuspension",
+    "CallbackRequest",
     "HallClosure",
     "HallSchedule",
     "Case",

@@ -28,6 +28,7 @@ class NotificationKind(StrEnum):
     RECTIFICATION_PROGRESS = "RECTIFICATION_PROGRESS"  # 差评整改: each step of the ticket
     RATING_RETURN_VISIT = "RATING_RETURN_VISIT"  # 整改回访: asks the person again
     BOOKING_CHANGED = "BOOKING_CHANGED"  # a hall closure cancelled it, or booking was suspended
+    CALLBACK_HANDLED = "CALLBACK_HANDLED"  # 帮办代办: the hall called back, or could not reach the person
 
     @property
     def label(self) -> str:
@@ -49,6 +50,7 @@ NOTIFICATION_KIND_LABELS = {
     NotificationKind.RECTIFICATION_PROGRESS: "差评整改进展",
     NotificationKind.RATING_RETURN_VISIT: "整改回访",
     NotificationKind.BOOKING_CHANGED: "预约变更",
+    NotificationKind.CALLBACK_HANDLED: "帮办回电",
 }
 
 

@@ -10,6 +10,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from backend.resolvers import cases, catalog, identity
 from backend.resolvers import bookings as booking_resolvers
+from backend.resolvers import callbacks as callback_resolvers
 from backend.resolvers import licenses as license_resolvers
 from backend.resolvers import notifications as inbox
 from backend.resolvers import ratings as rating_resolvers
@@ -19,7 +20,7 @@ from backend.schema.fanout import FanOutExecutor
 from backend.schema.limits import DocumentLimits
 from backend.schema.metrics_extension import OperationMetrics
 from backend.schema.exception_handlers import EXCEPTION_HANDLERS
-from backend.schema.permissions import IsAuthenticated
+from backend.schema.permissions import IsAuthenticated, IsStaff
 from backend.schema.ratelimit import RateLimitMutations
 from backend.schema.types.catalog import Department, ServiceHall, ServiceItem, ServiceItemConnection
 from backend.schema.types.cases import ApplicationForm, Case, CaseConnection, CaseEvent, SupervisionReport
@@ -28,6 +29,7 @@ from backend.schema.types.identity import DataAccessConnection, Enterprise, Iden
 from backend.schema.types.licenses import License, LicenseConnection, LicenseVerificationConnection
 from backend.schema.types.ratings import ItemSatisfaction, Rating, RatingLevelOption, RatingReport, RectificationTicket
 from backend.schema.types.bookings import BookableHall, Booking, BookingCheckInCode, BookingConnection, BookingSlot, HallBooking
+from backend.schema.types.callbacks import CallbackRequest, HallCallbackRequest
 from backend.settings import Settings
 
 
@@ -121,6 +123,13 @@ class Query:
     hall_bookings: list[HallBooking] = strawberry.field(
         resolver=booking_resolvers.hall_bookings, permission_classes=[IsAuthenticated],
         description="大厅当日预约 (staff): the department's items at the hall; date defaults to today")
+    # ---- 帮办代办 (call-back requests) ----
+    my_callback_requests: list[CallbackRequest] = strawberry.field(
+        resolver=callback_resolvers.my_callback_requests, permission_classes=[IsAuthenticated],
+        description="我的回电请求, newest first")
+    hall_callback_requests: list[HallCallbackRequest] = strawberry.field(
+        resolver=callback_resolvers.hall_callback_requests, permission_classes=[IsAuthenticated, IsStaff],
+        description="大厅回电队列 (staff of a department stationed at the hall); status null: all")
 
 
 @strawberry.type
@@ -208,6 +217,13 @@ class Mutation:
                                             description="Hall hours, and the staff's department's bookable items")
     close_hall = strawberry.mutation(resolver=booking_resolvers.close_hall, permission_classes=[IsAuthenticated],
                                      description="闭厅 for a day (staff): cancels its bookings and tells every holder")
+    # ---- 帮办代办 (call-back requests) ----
+    request_callback = strawberry.mutation(resolver=callback_resolvers.request_callback,
+                                           permission_classes=[IsAuthenticated],
+                                           description="请大厅回电: one open request per person per hall")
+    mark_callback_done = strawberry.mutation(resolver=callback_resolvers.mark_callback_done,
+                                             permission_classes=[IsAuthenticated, IsStaff],
+                                             description="回电结果 (hall staff): tells the person in the inbox")
 
 
 @strawberry.type

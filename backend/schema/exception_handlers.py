@@ -14,6 +14,9 @@ from backend.services import errors
 from backend.models.bookings import BookingStatus
 from backend.schema.types import bookings
 from backend.services.bookings import errors as booking_errors
+from backend.models.callbacks import CallbackStatus
+from backend.schema.types import callbacks
+from backend.services.callbacks import errors as callback_errors
 
 
 class ValidationHandler(strawberry.ExceptionHandler[errors.ValidationError, types.InputError]):
@@ -110,8 +113,28 @@ class CheckInRefusedHandler(strawberry.ExceptionHandler[booking_errors.CheckInRe
                                             reason=bookings.CheckInRefusal(exception.reason))
 
 
+# ---- 帮办代办 (backend/services/callbacks/errors.py) --------------------------------------
+
+
+class CallbackPendingHandler(strawberry.ExceptionHandler[callback_errors.CallbackPendingError,
+                                                         callbacks.CallbackPendingError]):
+    def handle(self, exception: callback_errors.CallbackPendingError, *, field: Any,
+               info: Any) -> callbacks.CallbackPendingError:
+        request_id = strawberry.ID(str(exception.request_id)) if exception.request_id is not None else None
+        return callbacks.CallbackPendingError(code=exception.code, message=exception.message, request_id=request_id)
+
+
+class CallbackNotOpenHandler(strawberry.ExceptionHandler[callback_errors.CallbackNotOpenError,
+                                                         callbacks.CallbackNotOpenError]):
+    def handle(self, exception: callback_errors.CallbackNotOpenError, *, field: Any,
+               info: Any) -> callbacks.CallbackNotOpenError:
+        return callbacks.CallbackNotOpenError(code=exception.code, message=exception.message,
+                                              status=CallbackStatus(exception.status))
+
+
 EXCEPTION_HANDLERS = (ValidationHandler(), NotPermittedHandler(), NotFoundHandler(), InvalidTransitionHandler(),
                       MaterialsMissingHandler(), ItemNotOnlineHandler(),
                       SlotFullHandler(), BookingLimitHandler(), BookingSuspendedHandler(), BookingCutoffHandler(),
                       BookingNotActiveHandler(), CheckInRefusedHandler(),
-                      AlreadyRatedHandler(), RatingTokenHandler(), TicketTransitionHandler())
+                      AlreadyRatedHandler(), RatingTokenHandler(), TicketTransitionHandler(),
+                      CallbackPendingHandler(), CallbackNotOpenHandler())

@@ -23,6 +23,9 @@ class ErrorCode(StrEnum):
     BOOKING_CUTOFF = "BOOKING_CUTOFF"
     BOOKING_NOT_ACTIVE = "BOOKING_NOT_ACTIVE"
     CHECK_IN_REFUSED = "CHECK_IN_REFUSED"
+    # 帮办代办 (backend/services/callbacks/errors.py)
+    CALLBACK_PENDING = "CALLBACK_PENDING"
+    CALLBACK_NOT_OPEN = "CALLBACK_NOT_OPEN"
 
 
 class DomainError(Exception):

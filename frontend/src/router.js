@@ -31,6 +31,8 @@ const routes = [
   { path: '/bookings', name: 'bookings', component: () => import('./views/MyBookingsView.vue'), meta: { title: '我的预约', tab: 'me' } },
   { path: '/bookings/:number', name: 'booking', component: () => import('./views/BookingView.vue'), meta: { title: '预约详情', tab: 'me' } },
   { path: '/staff/bookings', name: 'staff-bookings', component: () => import('./views/StaffBookingsView.vue'), meta: { title: '大厅预约', tab: 'me' } },
+  { path: '/me/callbacks', name: 'my-callbacks', component: () => import('./views/MyCallbacksView.vue'), meta: { title: '我的回电请求', tab: 'me' } },
+  { path: '/staff/callbacks', name: 'staff-callbacks', component: () => import('./views/StaffCallbacksView.vue'), meta: { title: '回电队列', tab: 'me' } },
   { path: '/verify', name: 'verify', component: () => import('./views/VerifyView.vue'), meta: { title: '电子证照核验' } },
   { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { title: '页面不存在' } },
 ]

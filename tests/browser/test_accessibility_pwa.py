@@ -62,6 +62,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "bookings": ("citizen", "/bookings"),
     "booking": ("citizen", "/bookings/{booking}"),
     "staff-bookings": ("staff", "/staff/bookings"),
+    "my-callbacks": ("citizen", "/me/callbacks"),
+    "staff-callbacks": ("staff", "/staff/callbacks"),
     "verify": ("citizen", "/verify"),
     "not-found": ("citizen", "/no-such-screen"),
 }

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 from tortoise.models import Model
 
-from backend.models import User
+from backend.models import CallbackRequest, User
 from backend.services.identity.accounts import ID_NUMBER, PHONE
+from backend.services.callbacks.service import CALLBACK_PHONE
 from backend.services.identity.privacy import PiiVault
 
 log = logging.getLogger("backend.pii_rotation")
@@ -33,6 +34,7 @@ class SealedColumn:
 SEALED_COLUMNS = (
     SealedColumn(User, "id_number_enc", "id_number_index", ID_NUMBER),
     SealedColumn(User, "phone_enc", "phone_index", PHONE),
+    SealedColumn(CallbackRequest, "phone_enc", None, CALLBACK_PHONE),  # 帮办代办: the phone to call back
 )
 
 

@@ -42,6 +42,23 @@ export function telHref(phone) {
   return 'tel:' + String(phone).replace(/[^\d+]/g, '')
 }
 
+// Phone numbers inside a guide's 咨询 text (029-86786512, 12345 …): PhoneText links them.
+export const PHONE_IN_TEXT = /(0\d{2,3}-?\d{7,8}|1[3-9]\d{9}|12345|12315|12348|12333)/g
+
+/** "12345政务服务便民热线；市教育局…咨询电话029-86786512" → [{ label, number }]: the item's own lines
+ *  first, the city's short hotlines after them. */
+export function consultPhones(text) {
+  const found = new Map()
+  for (const part of String(text || '').split(/[；;\n]/)) {
+    const label = part.replace(PHONE_IN_TEXT, '').replace(/[：:，,、\s]+$/, '').trim()
+    for (const number of part.match(PHONE_IN_TEXT) || []) {
+      if (!found.has(number)) found.set(number, { label: label || '咨询电话', number, hotline: /^\d{5}$/.test(number) })
+    }
+  }
+  const all = [...found.values()]
+  return [...all.filter((p) => !p.hotline), ...all.filter((p) => p.hotline)]
+}
+
 export function savedAtLabel(t) {
   return new Date(t).toLocaleString('zh-CN', { hour12: false, month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' })
 }
