@@ -41,7 +41,7 @@ async def test_sigterm_closes_websockets_with_1012_and_finishes_requests_in_flig
     server = start_server(env, tmp_path / "server.log")
     subscription: Subscription | None = None
     try:
-        await wait_healthy(base, server, log_path=tmp_path / "server.log")
+        await wait_healthy(base, server, log_path=tmp_path / "server.log", timeout=90)
         subscription = await Subscription.open(base.replace("http://", "ws://") + "/graphql", citizen)
         halfway = asyncio.Event()
 

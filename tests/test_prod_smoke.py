@@ -167,7 +167,7 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
                 worker_log.close()
             processes.append(start_nginx(conf, tmp_path / "nginx.log"))
             for instance in instances:
-                await wait_healthy(instance.base, instance.process, log_path=instance.log)
+                await wait_healthy(instance.base, instance.process, log_path=instance.log, timeout=90)
             await _wait_for(f"{front}/", processes[-1], tmp_path / "nginx.log")
             yield Stack(front=front, instances=instances, tokens=tokens, push=push, processes=processes)
     finally:
