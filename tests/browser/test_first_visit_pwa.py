@@ -88,8 +88,8 @@ def test_the_screen_a_first_visit_lands_on_opens_offline(page: Page) -> None:
         page.context.set_offline(False)
 
 
-def _deferred_photo_case(base: str, citizen: str, staff: str) -> tuple[str, str]:
-    """教师资格认定 with the photo as 容缺, accepted: → (number, supplementDeadline)."""
+def _deferred_photo_case(base: str, citizen: str, staff: str, *, accept: bool = True) -> tuple[str, str | None]:
+    """教师资格认定 with the photo as 容缺, accepted unless told: → (number, supplementDeadline)."""
     form = api(base, citizen, """query($c: String!) { applicationForm(itemCode: $c) {
         materials { materialId name required onFile acceptsFields } } }""", {"c": TEACHER})["applicationForm"]
     materials = []
@@ -107,6 +107,8 @@ def _deferred_photo_case(base: str, citizen: str, staff: str) -> tuple[str, str]
         "itemCode": TEACHER, "materials": materials, "idempotencyKey": uuid.uuid4().hex,
         "deficiencyPromise": "本人承诺在期限内补齐近期免冠照片"}})["submitApplication"]
     number = submitted["case"]["number"]
+    if not accept:
+        return number, None
     accepted = api(base, staff, """mutation($n: String!) { acceptCase(number: $n) { __typename
         ... on CaseUpdated { case { supplementDeadline } } } }""", {"n": number})["acceptCase"]
     return number, accepted["case"]["supplementDeadline"]
@@ -125,9 +127,13 @@ def test_the_deferred_photo_is_supplied_from_the_alert_before_its_deadline(
     expect(owed).to_contain_text(f"容缺材料待补齐：{DEFERRABLE}")
     expect(owed.get_by_test_id("owed-deadline")).to_have_text(f"请于 {due.year}年{due.month}月{due.day}日 前补齐，逾期未补齐的将终止办理")
     fits_360(page)
-    # 立即补交 opens the photo's file picker in the existing supplement form.
+    _supply_from_the_alert(page)
+
+
+def _supply_from_the_alert(page: Page) -> None:
+    """立即补交 opens the photo's file picker in the existing supplement form; sent, the alert goes."""
     with page.expect_file_chooser() as chooser:
-        owed.get_by_role("button", name="立即补交").click()
+        page.get_by_test_id("outstanding").get_by_role("button", name="立即补交").click()
     chooser.value.set_files({"name": "免冠照片.png", "mimeType": "image/png", "buffer": PNG})
     form = page.get_by_test_id("supplement-form")
     expect(form).to_contain_text("已上传")
@@ -135,6 +141,22 @@ def test_the_deferred_photo_is_supplied_from_the_alert_before_its_deadline(
     form.get_by_role("button", name="提交补正材料").click()
     expect(page.get_by_test_id("outstanding")).to_have_count(0)
     expect(page.get_by_test_id("timeline").locator('[data-kind="SUPPLEMENTED"]')).to_have_count(1)
+
+
+def test_the_deferred_photo_may_be_supplied_right_after_submitting(
+        page: Page, new_page: Callable[[], Page], live_server: str) -> None:
+    sign_in(page, "citizen")
+    staff = new_page()
+    sign_in(staff, "staff")
+    number, _ = _deferred_photo_case(live_server, session_token(page), session_token(staff), accept=False)
+
+    page.goto(f"/cases/{number}")
+    owed = page.get_by_test_id("outstanding")
+    expect(owed).to_contain_text(f"容缺材料待补齐：{DEFERRABLE}")
+    expect(owed.get_by_test_id("owed-when")).to_have_text("现在即可补交，受理后将告知补齐期限")
+    fits_360(page)
+    _supply_from_the_alert(page)
+    expect(page.get_by_test_id("case-status")).to_contain_text("已提交")  # still waiting for the window, now complete
 
 
 def test_missing_materials_are_focused_and_announced_not_toasted(page: Page) -> None:
