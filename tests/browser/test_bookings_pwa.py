@@ -69,7 +69,9 @@ def test_book_from_a_guide_confirm_download_the_ics_and_cancel(page: Page) -> No
     page.goto("/me")
     page.get_by_test_id("my-bookings-link").click()
     # this person may hold other bookings for the item (other tests share the server): pick this one
-    page.get_by_test_id("my-bookings").locator(f'[data-testid="booking-cell"][data-number="{number}"]').click()
+    mine = page.get_by_test_id("my-bookings").locator(f'[data-testid="booking-cell"][data-number="{number}"]')
+    expect(mine).to_have_attribute("href", f"/bookings/{number}")  # a real link
+    mine.click()
     expect(page).to_have_url(re.compile(rf"/bookings/{number}$"))
     page.get_by_test_id("cancel-booking").click()
     page.get_by_role("button", name="取消预约").last.click()

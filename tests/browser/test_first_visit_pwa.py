@@ -231,3 +231,39 @@ def test_search_results_and_lists_are_real_links(page: Page) -> None:
     page.goto("/departments")
     expect(page.get_by_role("link", name=re.compile("市教育局")).first).to_have_attribute("href", re.compile(r"^/departments/"))
     fits_360(page)
+
+
+def test_home_and_me_lists_are_links_and_home_leads_to_my_bookings(page: Page, new_page: Callable[[], Page]) -> None:
+    sign_in(page, "citizen")
+    page.goto(f"/items/{TEACHER}")
+    expect(page.get_by_role("heading", name="教师资格认定")).to_be_visible()  # kept among 已保存的办事指南
+    page.goto("/")
+    tile = page.locator(".frequent-item", has_text="教师资格认定").get_by_role("link")
+    expect(tile).to_have_attribute("href", f"/items/{TEACHER}")
+    expect(page.locator('.frequent [role="button"]')).to_have_count(0)
+    shortcuts = page.get_by_test_id("shortcuts")
+    expect(shortcuts.get_by_role("link", name="我的证照")).to_have_attribute("href", "/licenses")
+    expect(shortcuts.get_by_role("link", name="我的预约")).to_have_attribute("href", "/bookings")
+    fits_360(page)
+    shortcuts.get_by_role("link", name="我的预约").click()
+    expect(page).to_have_url(re.compile(r"/bookings$"))
+    expect(page.locator(".van-nav-bar__title")).to_have_text("我的预约")
+
+    page.goto("/me")
+    menu = page.get_by_test_id("me-links")
+    expect(menu.get_by_role("link", name=re.compile("我的办件"))).to_have_attribute("href", "/cases")
+    expect(menu.locator('[role="button"]')).to_have_count(0)
+    saved = page.get_by_test_id("saved-guides").locator(f'a[href="/items/{TEACHER}"]')
+    expect(saved).to_have_text(re.compile("教师资格认定"))
+    expect(page.get_by_test_id("saved-guides").locator('[role="button"]')).to_have_count(0)
+    saved.click()
+    expect(page.get_by_role("heading", name="教师资格认定")).to_be_visible()
+
+    # 电子监察's two cells, as staff.
+    staff = new_page()
+    sign_in(staff, "staff")
+    staff.goto("/supervision")
+    cells = staff.get_by_test_id("supervision-ratings")
+    expect(cells.get_by_role("link", name=re.compile("好差评统计"))).to_have_attribute("href", "/supervision/ratings")
+    expect(cells.get_by_role("link", name=re.compile("超期的差评整改工单"))).to_have_attribute(
+        "href", "/staff/tickets?tab=OVERDUE")
