@@ -244,6 +244,34 @@ async def test_deferred_materials_block_approval_until_supplied(client: httpx.As
     assert (await move(client, staff, APPROVE, case["number"]))["case"]["status"] == "APPROVED"
 
 
+async def test_a_deferred_material_may_be_supplied_before_acceptance(
+    client: httpx.AsyncClient, token: Callable[..., str],
+) -> None:
+    staff, citizen = token("staff"), token("citizen")
+    complete = await submitted_case(client, citizen)
+    nothing = await move(client, citizen, SUPPLEMENT, complete["number"], materials=[])
+    assert (nothing["__typename"], nothing["message"]) == ("InvalidTransitionError", "该办件没有需要补正的材料")
+    case = await submitted_case(client, citizen, defer=True)
+    assert case["status"] == "SUBMITTED" and "SUPPLEMENT" in case["allowedActions"]
+    photo = next(m for m in case["materials"] if m["name"] == "近期免冠照片")
+    refused = await move(client, citizen, SUPPLEMENT, case["number"], materials=[])
+    assert refused["__typename"] == "MaterialsMissingError" and [m["name"] for m in refused["missing"]] == ["近期免冠照片"]
+    assert await CaseEvent.filter(case__number=case["number"]).count() == 1
+    supplied = (await move(client, citizen, SUPPLEMENT, case["number"],
+                           materials=[{"materialId": photo["materialId"], "uploadIds": [await upload(client, citizen)]}]))["case"]
+    assert supplied["status"] == "SUBMITTED"  # still waiting for the window, now complete
+    assert not any(m["outstanding"] for m in supplied["materials"]) and "SUPPLEMENT" not in supplied["allowedActions"]
+    assert [e["kind"] for e in supplied["events"]] == ["SUBMITTED", "SUPPLEMENTED"]
+    accepted = (await move(client, staff, ACCEPT, case["number"]))["case"]
+    assert accepted["supplementDeadline"] is None and "APPROVE" in accepted["allowedActions"]
+    withdrawn = await submitted_case(client, citizen, defer=True)
+    await move(client, citizen, WITHDRAW, withdrawn["number"])
+    late = await move(client, citizen, SUPPLEMENT, withdrawn["number"],
+                      materials=[{"materialId": photo["materialId"], "uploadIds": [await upload(client, citizen)]}])
+    assert (late["__typename"], late["message"], late["status"]) == (
+        "InvalidTransitionError", "办件当前为“已撤回”，无需补正材料", "WITHDRAWN")
+
+
 async def test_the_applicant_withdraws_and_it_is_final(client: httpx.AsyncClient, token: Callable[..., str]) -> None:
     citizen = token("citizen")
     number = (await submitted_case(client, citizen))["number"]

@@ -88,8 +88,8 @@ def test_the_screen_a_first_visit_lands_on_opens_offline(page: Page) -> None:
         page.context.set_offline(False)
 
 
-def _deferred_photo_case(base: str, citizen: str, staff: str) -> tuple[str, str]:
-    """教师资格认定 with the photo as 容缺, accepted: → (number, supplementDeadline)."""
+def _deferred_photo_case(base: str, citizen: str, staff: str, *, accept: bool = True) -> tuple[str, str | None]:
+    """教师资格认定 with the photo as 容缺, accepted unless told: → (number, supplementDeadline)."""
     form = api(base, citizen, """query($c: String!) { applicationForm(itemCode: $c) {
         materials { materialId name required onFile acceptsFields } } }""", {"c": TEACHER})["applicationForm"]
     materials = []
@@ -107,6 +107,8 @@ def _deferred_photo_case(base: str, citizen: str, staff: str) -> tuple[str, str]
         "itemCode": TEACHER, "materials": materials, "idempotencyKey": uuid.uuid4().hex,
         "deficiencyPromise": "本人承诺在期限内补齐近期免冠照片"}})["submitApplication"]
     number = submitted["case"]["number"]
+    if not accept:
+        return number, None
     accepted = api(base, staff, """mutation($n: String!) { acceptCase(number: $n) { __typename
         ... on CaseUpdated { case { supplementDeadline } } } }""", {"n": number})["acceptCase"]
     return number, accepted["case"]["supplementDeadline"]
@@ -125,9 +127,13 @@ def test_the_deferred_photo_is_supplied_from_the_alert_before_its_deadline(
     expect(owed).to_contain_text(f"容缺材料待补齐：{DEFERRABLE}")
     expect(owed.get_by_test_id("owed-deadline")).to_have_text(f"请于 {due.year}年{due.month}月{due.day}日 前补齐，逾期未补齐的将终止办理")
     fits_360(page)
-    # 立即补交 opens the photo's file picker in the existing supplement form.
+    _supply_from_the_alert(page)
+
+
+def _supply_from_the_alert(page: Page) -> None:
+    """立即补交 opens the photo's file picker in the existing supplement form; sent, the alert goes."""
     with page.expect_file_chooser() as chooser:
-        owed.get_by_role("button", name="立即补交").click()
+        page.get_by_test_id("outstanding").get_by_role("button", name="立即补交").click()
     chooser.value.set_files({"name": "免冠照片.png", "mimeType": "image/png", "buffer": PNG})
     form = page.get_by_test_id("supplement-form")
     expect(form).to_contain_text("已上传")
@@ -135,6 +141,22 @@ def test_the_deferred_photo_is_supplied_from_the_alert_before_its_deadline(
     form.get_by_role("button", name="提交补正材料").click()
     expect(page.get_by_test_id("outstanding")).to_have_count(0)
     expect(page.get_by_test_id("timeline").locator('[data-kind="SUPPLEMENTED"]')).to_have_count(1)
+
+
+def test_the_deferred_photo_may_be_supplied_right_after_submitting(
+        page: Page, new_page: Callable[[], Page], live_server: str) -> None:
+    sign_in(page, "citizen")
+    staff = new_page()
+    sign_in(staff, "staff")
+    number, _ = _deferred_photo_case(live_server, session_token(page), session_token(staff), accept=False)
+
+    page.goto(f"/cases/{number}")
+    owed = page.get_by_test_id("outstanding")
+    expect(owed).to_contain_text(f"容缺材料待补齐：{DEFERRABLE}")
+    expect(owed.get_by_test_id("owed-when")).to_have_text("现在即可补交，受理后将告知补齐期限")
+    fits_360(page)
+    _supply_from_the_alert(page)
+    expect(page.get_by_test_id("case-status")).to_contain_text("已提交")  # still waiting for the window, now complete
 
 
 def test_missing_materials_are_focused_and_announced_not_toasted(page: Page) -> None:
@@ -209,3 +231,39 @@ def test_search_results_and_lists_are_real_links(page: Page) -> None:
     page.goto("/departments")
     expect(page.get_by_role("link", name=re.compile("市教育局")).first).to_have_attribute("href", re.compile(r"^/departments/"))
     fits_360(page)
+
+
+def test_home_and_me_lists_are_links_and_home_leads_to_my_bookings(page: Page, new_page: Callable[[], Page]) -> None:
+    sign_in(page, "citizen")
+    page.goto(f"/items/{TEACHER}")
+    expect(page.get_by_role("heading", name="教师资格认定")).to_be_visible()  # kept among 已保存的办事指南
+    page.goto("/")
+    tile = page.locator(".frequent-item", has_text="教师资格认定").get_by_role("link")
+    expect(tile).to_have_attribute("href", f"/items/{TEACHER}")
+    expect(page.locator('.frequent [role="button"]')).to_have_count(0)
+    shortcuts = page.get_by_test_id("shortcuts")
+    expect(shortcuts.get_by_role("link", name="我的证照")).to_have_attribute("href", "/licenses")
+    expect(shortcuts.get_by_role("link", name="我的预约")).to_have_attribute("href", "/bookings")
+    fits_360(page)
+    shortcuts.get_by_role("link", name="我的预约").click()
+    expect(page).to_have_url(re.compile(r"/bookings$"))
+    expect(page.locator(".van-nav-bar__title")).to_have_text("我的预约")
+
+    page.goto("/me")
+    menu = page.get_by_test_id("me-links")
+    expect(menu.get_by_role("link", name=re.compile("我的办件"))).to_have_attribute("href", "/cases")
+    expect(menu.locator('[role="button"]')).to_have_count(0)
+    saved = page.get_by_test_id("saved-guides").locator(f'a[href="/items/{TEACHER}"]')
+    expect(saved).to_have_text(re.compile("教师资格认定"))
+    expect(page.get_by_test_id("saved-guides").locator('[role="button"]')).to_have_count(0)
+    saved.click()
+    expect(page.get_by_role("heading", name="教师资格认定")).to_be_visible()
+
+    # 电子监察's two cells, as staff.
+    staff = new_page()
+    sign_in(staff, "staff")
+    staff.goto("/supervision")
+    cells = staff.get_by_test_id("supervision-ratings")
+    expect(cells.get_by_role("link", name=re.compile("好差评统计"))).to_have_attribute("href", "/supervision/ratings")
+    expect(cells.get_by_role("link", name=re.compile("超期的差评整改工单"))).to_have_attribute(
+        "href", "/staff/tickets?tab=OVERDUE")

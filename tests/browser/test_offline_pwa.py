@@ -28,6 +28,10 @@ def controlled(page: Page) -> None:
     page.wait_for_function("!!navigator.serviceWorker.controller")
 
 
+# lib/personCache.js KINDS: what is kept on the device per person.
+KEPT_KINDS = ("cases", "case", "inbox", "inbox-unread", "license-list", "license-disclose", "license-offline", "bookings")
+
+
 def kept_keys(page: Page) -> list[str]:
     """The keys the app keeps in IndexedDB (lib/store.js: database zhangshangban, store kv)."""
     return page.evaluate("""() => new Promise((resolve, reject) => {
@@ -107,13 +111,25 @@ def test_cases_a_case_and_the_inbox_open_offline_and_the_case_catches_up(
     finally:
         context.set_offline(False)
 
-    # Signing out removes this person's copies; drafts would stay (they wait for their owner).
+    # The session ends without 退出登录 and another person signs in on this phone: the first
+    # person's copies go. Signing out removes the signed-in person's own; drafts would stay (they
+    # wait for their owner).
     keys = kept_keys(page)
-    assert any(k.startswith("case:") for k in keys) and any(k.startswith("inbox:") for k in keys), keys
+    assert any(k.startswith("case:dev-citizen:") for k in keys) and "inbox:dev-citizen" in keys, keys
+    page.evaluate("sessionStorage.removeItem('zsb.session')")
+    sign_in(page, "citizen2")
+    assert [k for k in kept_keys(page) if k.split(":")[0] in KEPT_KINDS and k.split(":")[1] != "dev-citizen2"] == []
+    page.goto("/inbox")  # the new person's own copy is kept as usual
+    page.wait_for_function("""() => new Promise((resolve) => {
+        indexedDB.open('zhangshangban').onsuccess = (e) => {
+            const r = e.target.result.transaction('kv').objectStore('kv').getKey('inbox:dev-citizen2')
+            r.onsuccess = () => resolve(r.result !== undefined)
+        }
+    })""")
     page.goto("/me")
     page.get_by_role("button", name="退出登录").click()
     page.get_by_role("button", name="统一身份认证登录").wait_for()
-    left = [k for k in kept_keys(page) if k.split(":")[0] in ("cases", "case", "inbox", "inbox-unread", "license-list")]
+    left = [k for k in kept_keys(page) if k.split(":")[0] in KEPT_KINDS]
     assert left == [], left
 
 

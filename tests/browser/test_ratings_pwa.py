@@ -154,6 +154,7 @@ def test_one_tap_on_the_push_starts_the_rectification_loop_and_the_dashboard_mov
     staff.get_by_test_id("me-links").get_by_text("差评整改").click()
     ticket = staff.get_by_test_id("ticket-list").locator(f'[data-ticket="{rated["ticket"]["id"]}"]')
     expect(ticket).to_contain_text(number)
+    expect(ticket).to_have_attribute("href", f'/staff/tickets/{rated["ticket"]["id"]}')  # a real link
     ticket.click()
     step = staff.get_by_test_id("ticket-step")
     expect(step).to_have_attribute("data-step", "verify")

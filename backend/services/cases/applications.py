@@ -25,7 +25,7 @@ from backend.models.cases import CaseEventKind, CaseStatus, MaterialProvision
 from backend.models.catalog import Audience
 from backend.models.licenses import LicenseStatus
 from backend.services.cases.events import announce, record_event
-from backend.services.cases.lifecycle import Move, apply_move, as_applicant, case_number, now_utc
+from backend.services.cases.lifecycle import SUPPLEMENTABLE, Move, apply_move, as_applicant, case_number, now_utc
 from backend.services.cases.deadlines import due_dates
 from backend.services.workdays import local_date
 from backend.services.errors import (
@@ -249,7 +249,7 @@ async def supplement_materials(*, actor: User, number: str, materials: Sequence[
                                bus: Bus | None, now: datetime | None = None) -> Case:
     """补正 / 补齐容缺材料: every owed material in one go; the clock resumes."""
     case = await as_applicant(number=number, actor=actor)
-    if case.status not in (CaseStatus.SUPPLEMENT_REQUESTED, CaseStatus.ACCEPTED, CaseStatus.UNDER_REVIEW):
+    if case.status not in SUPPLEMENTABLE:
         raise InvalidTransitionError(f"办件当前为“{case.status.label}”，无需补正材料", status=case.status.value)
     owed = await CaseMaterial.filter(case=case, outstanding=True).order_by("position", "id")
     if not owed:

@@ -35,6 +35,11 @@ TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     S.UNDER_REVIEW: frozenset({S.APPROVED, S.REJECTED, S.SUPPLEMENT_REQUESTED, S.WITHDRAWN, S.TERMINATED}),
     S.APPROVED: frozenset({S.DELIVERED}),
 }
+# When the applicant may supply what is owed. 容缺 materials are owed from submission: the promise
+# (Art. 17; 002 §24) is to supply them, and the deadline that starts at acceptance is only the
+# latest day. Supplied before acceptance, the case reaches the window complete and is accepted
+# without a 容缺 deadline.
+SUPPLEMENTABLE = frozenset({S.SUBMITTED, S.SUPPLEMENT_REQUESTED, S.ACCEPTED, S.UNDER_REVIEW})
 MAX_NOTE = 500
 SYSTEM_LABEL = "电子监察系统"
 _TRACKING = re.compile(r"^[A-Za-z0-9-]{6,30}$")

@@ -9,7 +9,7 @@ from backend.models import Case, CaseEvent, CaseMaterial, ELicense, Enterprise, 
 from backend.models.cases import CaseStatus
 from backend.services.batch import grouped, in_key_order
 from backend.services.cases.access import CaseScope, case_scope, item_code, staff_department
-from backend.services.cases.lifecycle import can_move
+from backend.services.cases.lifecycle import SUPPLEMENTABLE, can_move
 from backend.services.errors import NotPermittedError
 from backend.services.identity.accounts import enterprise_access
 from backend.services.pagination import Page, check_page_size, decode_cursor
@@ -41,7 +41,7 @@ def allowed_actions(case: Case, scope: CaseScope, *, owed: bool, item_code: str)
     if case.applicant_id == scope.user.id or scope.acts_for_enterprise(case, item_code=item_code):
         if can_move(case.status, S.WITHDRAWN):
             actions.append("WITHDRAW")
-        if owed and case.status in (S.SUPPLEMENT_REQUESTED, S.ACCEPTED, S.UNDER_REVIEW):
+        if owed and case.status in SUPPLEMENTABLE:
             actions.append("SUPPLEMENT")
     return actions
 
