@@ -3,7 +3,9 @@
 Capacity is exact under any concurrency: a place is taken by one conditional statement,
 `UPDATE booking_slot SET booked = booked + 1 WHERE id = … AND booked < capacity`, as the last
 statement of the booking's transaction (so the slot row is locked for the shortest time); no
-row taken means the slot is full and the whole booking rolls back. A cancel gives the place
+row taken means the slot is full and the whole booking rolls back. On PostgreSQL that update,
+the limits and the insert are one statement (place.take_place), and the checks before the
+transaction one SELECT (place.read_slot): 3 statements a booking. A cancel gives the place
 back in the same transaction as the status change, which is itself conditional
 (`WHERE status = 'BOOKED'`), so a place is never given back twice.
 """
