@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
 
-from backend.models import Case, Department, ServiceItem, User
+from backend.auth.identity import Identity
+from backend.models import BookingSlot, Case, Department, ServiceItem, User
+from backend.services.bookings import booking as bookings
+from backend.services.bookings.rules import BookingRules
+from backend.services.identity.accounts import sync_user
+from backend.settings import Settings
+from tests.bookings_helpers import bookable_item, open_slots
 from tests.factories import delete_department, make_cases, make_department, make_items
 from tests.helpers import count_queries, gql_data
 
@@ -69,3 +76,19 @@ async def test_my_cases_costs_the_same_for_10_or_1000_cases(
     await Case.filter(applicant=applicant).delete()
     print(f"\nqueries for myCases with nested fields: {counts}")
     assert counts[10] == counts[1000], counts
+
+
+async def test_booking_a_slot_costs_three_statements_on_postgresql(
+    client: httpx.AsyncClient, identity: Identity, settings: Settings,
+) -> None:
+    """book() below the adapter: the checks in one SELECT, the person's lock, and on PostgreSQL
+    the limits + place + row in one statement (docs/BOOKINGS.md); SQLite's portable path adds the
+    limits read and the insert as their own statements."""
+    hall, item = await bookable_item(capacity=2)
+    slot = (await open_slots(client, hall_id=hall.id, item_code=item.code))[0]
+    user = await sync_user(claims={"sub": f"qc-{secrets.token_hex(6)}", "name": "测试市民"}, vault=identity.vault)
+    request = bookings.BookingRequest(slot_id=int(slot["id"]), hall_id=hall.id, item_code=item.code)
+    with count_queries() as log:
+        booked = await bookings.book(user=user, request=request, rules=BookingRules(), bus=None)
+    assert booked.status == "BOOKED" and (await BookingSlot.get(id=booked.slot_id)).booked == 1
+    assert log.count == (3 if settings.database_kind == "postgres" else 5), log.count

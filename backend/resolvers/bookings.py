@@ -166,8 +166,7 @@ async def book_slot(info: Info[Context, None], input: BookSlotInput) -> BookSlot
         slot_id=_id(input.slot_id, field="slotId", what="时段"), hall_id=_id(input.hall_id, field="hallId", what="大厅"),
         item_code=_item_code(input.item_code), enterprise_uscc=input.enterprise_uscc, case_number=input.case_number)
     row = await service.book(user=_viewer(info), request=request, rules=_rules(info), bus=info.context.bus)
-    return t.BookingConfirmed(booking=t.Booking.from_model(await service.own_booking(viewer=_viewer(info),
-                                                                                     number=row.number)))
+    return t.BookingConfirmed(booking=t.Booking.from_model(row))  # book() sets its hall, item, enterprise, case
 
 
 async def cancel_booking(info: Info[Context, None], number: str) -> CancelBookingResult:

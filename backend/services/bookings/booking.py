@@ -3,7 +3,9 @@
 Capacity is exact under any concurrency: a place is taken by one conditional statement,
 `UPDATE booking_slot SET booked = booked + 1 WHERE id = … AND booked < capacity`, as the last
 statement of the booking's transaction (so the slot row is locked for the shortest time); no
-row taken means the slot is full and the whole booking rolls back. A cancel gives the place
+row taken means the slot is full and the whole booking rolls back. On PostgreSQL that update,
+the limits and the insert are one statement (place.take_place), and the checks before the
+transaction one SELECT (place.read_slot): 3 statements a booking. A cancel gives the place
 back in the same transaction as the status change, which is itself conditional
 (`WHERE status = 'BOOKED'`), so a place is never given back twice.
 """
@@ -17,6 +19,7 @@ from datetime import datetime, timedelta
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
+from tortoise import timezone
 from tortoise.transactions import in_transaction
 
 from backend.bus import Bus
@@ -29,7 +32,8 @@ from backend.services.bookings.errors import (
 )
 from backend.services.bookings.rules import BookingRules, now_local
 from backend.services.bookings.schedule import clock
-from backend.services.bookings.slots import still_offered
+from backend.services.bookings import place
+from backend.services.bookings.slots import offered_by
 from backend.services.cases.events import announce, record_event
 from backend.services.cases.lifecycle import as_applicant
 from backend.services.workdays import local_date
@@ -60,32 +64,32 @@ def active_key(*, user_id: int, item_id: int, day: object) -> str:
     return f"{user_id}:{item_id}:{day}"
 
 
-async def suspension_of(user: User, *, now: datetime) -> BookingSuspension | None:
-    return await BookingSuspension.filter(user_id=user.id, until__gt=now).order_by("-until").first()
-
-
-async def _check_not_suspended(user: User, *, now: datetime) -> None:
-    suspension = await suspension_of(user, now=now)
-    if suspension is not None:
+def _check_not_suspended(suspension: BookingSuspension | None, *, now: datetime) -> None:
+    """`suspension` is the person's longest-lasting one: if it has ended, all have."""
+    if suspension is not None and suspension.until > now:
         until = suspension.until.astimezone(now.tzinfo)
         raise BookingSuspendedError(f"{suspension.reason}，网上预约暂停至 {until:%Y-%m-%d %H:%M}",
                                     until=suspension.until)
 
 
-async def _slot_for(request: BookingRequest, *, rules: BookingRules, now: datetime) -> BookingSlot:
-    slot = await BookingSlot.get_or_none(id=request.slot_id).select_related("item", "hall")
-    if slot is None:
+async def _checked_slot(request: BookingRequest, *, user: User, rules: BookingRules, now: datetime) -> BookingSlot:
+    """The slot (with .item and .hall), after every check that needs no lock, from one query
+    (place.read_slot): the slot's own errors first, then the person's suspension."""
+    read = await place.read_slot(slot_id=request.slot_id, user_id=user.id)
+    if read is None:
         raise ValidationError(field="slotId", message="预约时段不存在，请重新选择时段")
+    slot = read.slot
     if slot.hall_id != request.hall_id:
         raise ValidationError(field="slotId", message="该时段不属于所选大厅，请重新选择时段")
     if slot.item.code != request.item_code.strip():
         raise ValidationError(field="slotId", message="该时段不是所选事项的预约时段，请重新选择时段")
     check_slot_open(slot, rules=rules, now=now)
-    offered, closure = await still_offered(slot)
+    offered, closure = offered_by(slot, bookable=read.bookable, schedule=read.schedule, closure=read.closure)
     if closure is not None:
         raise ValidationError(field="slotId", message=f"{slot.hall.name}当天闭厅（{closure.reason}），请选择其他日期")
     if not offered:
         raise ValidationError(field="slotId", message="该时段已不再开放预约，请重新选择时段")
+    _check_not_suspended(read.latest_suspension, now=now)
     return slot
 
 
@@ -164,8 +168,7 @@ def _where(slot: BookingSlot) -> str:
 async def book(*, user: User, request: BookingRequest, rules: BookingRules, bus: Bus | None,
                now: datetime | None = None) -> Booking:
     now = now or now_local()
-    slot = await _slot_for(request, rules=rules, now=now)
-    await _check_not_suspended(user, now=now)
+    slot = await _checked_slot(request, user=user, rules=rules, now=now)
     enterprise = await _enterprise_for(user, uscc=request.enterprise_uscc, item=slot.item)
     case = await _case_for(user, number=request.case_number, item_id=slot.item_id)
     key = active_key(user_id=user.id, item_id=slot.item_id, day=slot.day)
@@ -181,6 +184,8 @@ async def book(*, user: User, request: BookingRequest, rules: BookingRules, bus:
                 raise BookingLimitError("同一事项每人每天只能预约一次", limit=1) from None
     if event is not None:
         announce(bus, event)
+    # What the confirmation shows, already at hand: no read back.
+    booking.hall, booking.item, booking.enterprise, booking.case = slot.hall, slot.item, enterprise, case
     return booking
 
 
@@ -188,17 +193,44 @@ async def _book_once(*, user: User, slot: BookingSlot, enterprise: Enterprise | 
                      rules: BookingRules, now: datetime) -> tuple[Booking, CaseEvent | None]:
     event = None
     async with in_transaction() as conn:
-        await User.select_for_update().using_db(conn).get(id=user.id)
-        await _check_limits(conn, user=user, item_id=slot.item_id, day=slot.day, rules=rules)
+        await _lock_person(conn, user)
         booking = Booking(number=new_number(on=now), user_id=user.id, enterprise=enterprise, slot_id=slot.id,
                           hall_id=slot.hall_id, item_id=slot.item_id, day=slot.day, starts_at=slot.starts_at,
                           ends_at=slot.ends_at, status=ACTIVE, case=case, active_key=key)
-        await booking.save(using_db=conn)
-        await _take_place(conn, slot.id)
+        if place.takes_place_in_one_statement(conn):
+            await _insert_taking_place(conn, booking, rules=rules)
+        else:
+            await _check_limits(conn, user=user, item_id=slot.item_id, day=slot.day, rules=rules)
+            await booking.save(using_db=conn)
+            await _take_place(conn, slot.id)
         if case is not None:
             event = await record_event(conn, case=case, kind=CaseEventKind.BOOKED, actor=user, actor_label=user.name,
                                        note=_where(slot), data={"booking": booking.number})
     return booking, event
+
+
+async def _lock_person(conn: BaseDBAsyncClient, user: User) -> None:
+    """The person's row lock: their concurrent requests pass the limits one at a time."""
+    if place.takes_place_in_one_statement(conn):
+        await place.lock_person(conn, user_id=user.id)
+    else:
+        await User.select_for_update().using_db(conn).get(id=user.id)
+
+
+async def _insert_taking_place(conn: BaseDBAsyncClient, booking: Booking, *, rules: BookingRules) -> None:
+    """PostgreSQL: the limits, the place and the row in one statement (place.take_place); the
+    errors are those of _check_limits and _take_place, in the same order."""
+    at = timezone.now()
+    taken = await place.take_place(conn, booking=booking, max_active=rules.max_active, at=at)
+    if taken.held >= rules.max_active:
+        raise BookingLimitError(f"每人最多同时保留 {rules.max_active} 个有效预约，请先办理或取消已有预约",
+                                limit=rules.max_active)
+    if taken.same_day:
+        raise BookingLimitError("同一事项每人每天只能预约一次", limit=1)
+    if taken.booking_id is None:
+        raise SlotFullError("该时段已约满，请选择其他时段")
+    booking.id, booking.created_at, booking.updated_at = taken.booking_id, at, at
+    booking._saved_in_db = True
 
 
 # ---- reading ------------------------------------------------------------------------------
@@ -304,12 +336,11 @@ async def reschedule(*, user: User, number: str, slot_id: int, rules: BookingRul
     _check_cutoff(booking, rules=rules, now=now, what="改约")
     if slot_id == booking.slot_id:
         raise ValidationError(field="slotId", message="请选择与原预约不同的时段")
-    slot = await _slot_for(BookingRequest(slot_id=slot_id, hall_id=booking.hall_id, item_code=booking.item.code),
-                           rules=rules, now=now)
-    await _check_not_suspended(user, now=now)
+    slot = await _checked_slot(BookingRequest(slot_id=slot_id, hall_id=booking.hall_id, item_code=booking.item.code),
+                               user=user, rules=rules, now=now)
     try:
         async with in_transaction() as conn:
-            await User.select_for_update().using_db(conn).get(id=user.id)
+            await _lock_person(conn, user)
             locked = await Booking.select_for_update().using_db(conn).get(id=booking.id)
             _check_active(locked)
             await _check_limits(conn, user=user, item_id=slot.item_id, day=slot.day, rules=rules, moving=booking.id)

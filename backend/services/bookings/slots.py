@@ -116,12 +116,11 @@ async def hall_slots(*, hall_id: int, item_code: str, start: date, end: date, ru
             and wanted[(row.day, row.start_minute)][1] == row.end_minute]
 
 
-async def still_offered(slot: BookingSlot) -> tuple[bool, HallClosure | None]:
+def offered_by(slot: BookingSlot, *, bookable: BookableItem | None, schedule: HallSchedule | None,
+               closure: HallClosure | None) -> tuple[bool, HallClosure | None]:
     """Whether the hall's current schedule still has this slot (a schedule can change after a
-    slot row was written), and the closure that took its day away, if any."""
-    bookable = await BookableItem.get_or_none(hall_id=slot.hall_id, item_id=slot.item_id, active=True)
-    schedule = await HallSchedule.get_or_none(hall_id=slot.hall_id)
-    closure = await HallClosure.get_or_none(hall_id=slot.hall_id, day=slot.day)
+    slot row was written), and the closure that took its day away, if any; on rows already read
+    (booking reads them with the slot, in one query: place.read_slot)."""
     if bookable is None or schedule is None or closure is not None:
         return False, closure
     _kind, times = planned(hours=Hours.of(schedule), bookable=bookable, day=slot.day, closed=False)
