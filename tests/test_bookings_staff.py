@@ -98,6 +98,9 @@ async def test_check_in_shows_on_the_linked_case_timeline(
     booked = await book(client, citizen, slot=slot["id"], hall=hall.id, item=TEACHER, caseNumber=case["number"])
     number = booked["booking"]["number"]
     await to_today(number)
+    # A booking linked to a case is on the day's list like any other (the fuzzer once found it a 500).
+    listed = (await call(client, token("staff"), HALL_BOOKINGS, {"hall": str(hall.id)}))["hallBookings"]
+    assert number in {b["number"] for b in listed}
     code = (await call(client, citizen, CODE, {"number": number}))["bookingCheckInCode"]["token"]
     assert (await call(client, token("staff"), CHECK_IN, {"code": code}))["checkInBooking"]["__typename"] == \
         "BookingCheckedIn"

@@ -202,11 +202,13 @@ class HallBooking:
 
     @classmethod
     def from_model(cls, row: BookingModel) -> HallBooking:
-        booking = Booking.from_model(row)
+        # Only what the day's list reads (user, item, enterprise): not Booking.from_model, which
+        # needs the linked case fetched too.
+        start, end = row.starts_at.astimezone(CHINA), row.ends_at.astimezone(CHINA)
         return cls(number=row.number, status=row.status, status_label=row.status.label,
-                   person_name=mask_name(row.user.name), enterprise_name=booking.enterprise_name,
-                   item_code=row.item.code, item_name=row.item.name, start_time=booking.start_time,
-                   end_time=booking.end_time, checked_in_at=row.checked_in_at)
+                   person_name=mask_name(row.user.name), enterprise_name=row.enterprise.name if row.enterprise else None,
+                   item_code=row.item.code, item_name=row.item.name, start_time=f"{start:%H:%M}",
+                   end_time=f"{end:%H:%M}", checked_in_at=row.checked_in_at)
 
 
 # ---- mutation results ---------------------------------------------------------------------
