@@ -38,7 +38,7 @@ async def _user(request: Request) -> User:
 
 def _declared_length(request: Request) -> int | None:
     raw = request.headers.get("content-length")
-    return int(raw) if raw and raw.isdigit() else None
+    return int(raw) if raw and raw.isascii() and raw.isdigit() else None
 
 
 async def upload(request: Request) -> Response:
