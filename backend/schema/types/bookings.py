@@ -105,6 +105,11 @@ class BookingMaterial:
     license_name: str | None
 
 
+def clock_times(row: BookingModel) -> tuple[str, str]:
+    """The slot's start and end as the hall's clock shows them (China time, HH:MM)."""
+    return f"{row.starts_at.astimezone(CHINA):%H:%M}", f"{row.ends_at.astimezone(CHINA):%H:%M}"
+
+
 @strawberry.type(description="预约")
 class Booking:
     number: str
@@ -130,11 +135,11 @@ class Booking:
     @classmethod
     def from_model(cls, row: BookingModel) -> Booking:
         start, end = row.starts_at, row.ends_at
-        local_start, local_end = start.astimezone(CHINA), end.astimezone(CHINA)
+        start_time, end_time = clock_times(row)
         return cls(
             number=row.number, status=row.status, status_label=row.status.label,
             hall=ServiceHall.from_model(row.hall), item_code=row.item.code, item_name=row.item.name, date=row.day,
-            start_time=f"{local_start:%H:%M}", end_time=f"{local_end:%H:%M}", starts_at=start, ends_at=end,
+            start_time=start_time, end_time=end_time, starts_at=start, ends_at=end,
             enterprise_name=row.enterprise.name if row.enterprise else None,
             enterprise_uscc=row.enterprise.uscc if row.enterprise else None,
             case_number=row.case.number if row.case else None, cancel_reason=row.cancel_reason,
@@ -204,11 +209,11 @@ class HallBooking:
     def from_model(cls, row: BookingModel) -> HallBooking:
         # Only what the day's list reads (user, item, enterprise): not Booking.from_model, which
         # needs the linked case fetched too.
-        start, end = row.starts_at.astimezone(CHINA), row.ends_at.astimezone(CHINA)
+        start_time, end_time = clock_times(row)
         return cls(number=row.number, status=row.status, status_label=row.status.label,
                    person_name=mask_name(row.user.name), enterprise_name=row.enterprise.name if row.enterprise else None,
-                   item_code=row.item.code, item_name=row.item.name, start_time=f"{start:%H:%M}",
-                   end_time=f"{end:%H:%M}", checked_in_at=row.checked_in_at)
+                   item_code=row.item.code, item_name=row.item.name, start_time=start_time,
+                   end_time=end_time, checked_in_at=row.checked_in_at)
 
 
 # ---- mutation results ---------------------------------------------------------------------

@@ -9,6 +9,7 @@ rating opens its rectification ticket in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -64,12 +65,20 @@ async def rate_case(*, user: User, number: str, rating: RatingInput, days: ticke
     case = await rateable_case(number=number, user=user)
     reasons = levels.check_reasons(rating.level, rating.reasons)
     comment = levels.check_comment(rating.comment)
+    return await record_once(lambda conn: _record(conn, case=case, user=user, level=rating.level, reasons=reasons,
+                                                  comment=comment, channel=channel, days=days, now=now),
+                             already="您已评价过该办件", bus=bus)
+
+
+async def record_once(record: Callable[[BaseDBAsyncClient], Awaitable[Rating]], *, already: str,
+                      bus: Bus | None) -> Rating:
+    """Record a rating (and its ticket) in one transaction. Two racing taps are settled by the
+    unique (rater, target_key): the loser is told it is already rated, in `already`'s words."""
     try:
         async with in_transaction() as conn:
-            row = await _record(conn, case=case, user=user, level=rating.level, reasons=reasons, comment=comment,
-                                channel=channel, days=days, now=now)
+            row = await record(conn)
     except IntegrityError:
-        raise AlreadyRatedError("您已评价过该办件") from None
+        raise AlreadyRatedError(already) from None
     announce_notifications(bus)
     return row
 

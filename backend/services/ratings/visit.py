@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from backend.bus import Bus
@@ -27,7 +26,7 @@ from backend.services.cases.access import staff_department
 from backend.services.errors import AlreadyRatedError, NotFoundError
 from backend.services.notifications.inbox import announce_notifications, notify
 from backend.services.ratings import levels, tickets
-from backend.services.ratings.rating import RatingInput
+from backend.services.ratings.rating import RatingInput, record_once
 
 BATCH = 500
 # Invitations are not sent for visits that ended longer ago than this (a worker that was off
@@ -52,14 +51,9 @@ async def rate_visit(*, user: User, number: str, rating: RatingInput, days: tick
     booking = await rateable_booking(number=number, user=user)
     reasons = levels.check_reasons(rating.level, rating.reasons)
     comment = levels.check_comment(rating.comment)
-    try:
-        async with in_transaction() as conn:
-            row = await _record(conn, booking=booking, user=user, rating=rating, reasons=reasons, comment=comment,
-                                days=days, now=now)
-    except IntegrityError:
-        raise AlreadyRatedError("您已评价过本次到厅服务") from None
-    announce_notifications(bus)
-    return row
+    return await record_once(lambda conn: _record(conn, booking=booking, user=user, rating=rating, reasons=reasons,
+                                                  comment=comment, days=days, now=now),
+                             already="您已评价过本次到厅服务", bus=bus)
 
 
 async def _record(conn: BaseDBAsyncClient, *, booking: Booking, user: User, rating: RatingInput, reasons: list[str],
