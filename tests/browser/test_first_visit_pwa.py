@@ -237,6 +237,16 @@ def test_home_and_me_lists_are_links_and_home_leads_to_my_bookings(page: Page, n
     sign_in(page, "citizen")
     page.goto(f"/items/{TEACHER}")
     expect(page.get_by_role("heading", name="教师资格认定")).to_be_visible()  # kept among 已保存的办事指南
+    # The guide is written to IndexedDB as it shows; a full navigation before the write ends loses it.
+    page.wait_for_function("""code => new Promise((resolve) => {
+        const open = indexedDB.open('zhangshangban');
+        open.onsuccess = () => {
+            const read = open.result.transaction('kv').objectStore('kv').get('recent-items');
+            read.onsuccess = () => resolve((read.result || []).some((item) => item.code === code));
+            read.onerror = () => resolve(false);
+        };
+        open.onerror = () => resolve(false);
+    })""", arg=TEACHER)
     page.goto("/")
     tile = page.locator(".frequent-item", has_text="教师资格认定").get_by_role("link")
     expect(tile).to_have_attribute("href", f"/items/{TEACHER}")
