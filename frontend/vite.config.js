@@ -3,6 +3,8 @@ import vue from '@vitejs/plugin-vue'
 import Components from 'unplugin-vue-components/vite'
 import { VantResolver } from '@vant/auto-import-resolver'
 import { VitePWA } from 'vite-plugin-pwa'
+import VueI18nPlugin from '@intlify/unplugin-vue-i18n/vite'
+import { fileURLToPath } from 'node:url'
 
 const THEME_COLOR = '#1b5fc1'
 
@@ -61,6 +63,14 @@ export default defineConfig({
   plugins: [
     noCdnFontFallback(),
     vue(),
+    // Messages are compiled at build time: the runtime-only vue-i18n has no message compiler
+    // (smaller, and no eval under the CSP).
+    VueI18nPlugin({
+      include: [fileURLToPath(new URL('./src/locales/**/*.json', import.meta.url))],
+      runtimeOnly: true,
+      compositionOnly: true,
+      strictMessage: true, // no HTML in messages
+    }),
     planPrecache(),
     // Vant components are imported on demand (no global app.use(Vant)).
     Components({ resolvers: [VantResolver()], dts: false }),

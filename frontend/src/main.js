@@ -3,6 +3,7 @@ import App from './App.vue'
 import { router } from './router.js'
 import { registerServiceWorker } from './lib/pwa.js'
 import { startOutbox } from './lib/drafts.js'
+import { i18n, startLanguage } from './lib/i18n.js'
 // Styles of the Vant function APIs (components in templates get theirs on demand).
 import 'vant/es/toast/style'
 import 'vant/es/dialog/style'
@@ -10,7 +11,8 @@ import 'vant/es/notify/style'
 import 'vant/es/image-preview/style'
 import './styles.css'
 
-createApp(App).use(router).mount('#app')
+// The remembered (or the browser's) language first: English is fetched before the first paint.
+startLanguage().finally(() => createApp(App).use(i18n).use(router).mount('#app'))
 registerServiceWorker()
 // Applications submitted offline go out by themselves when the network returns.
 startOutbox()
