@@ -12,7 +12,8 @@ const THEME_COLOR = '#1b5fc1'
 // imports, and the home screen's chunk with its imports and CSS. Every other screen's chunks
 // are cached when first used (runtime cache in src/sw.js). Filled in by generateBundle,
 // read by the precache manifest transform that runs after it.
-const PRECACHE_ROUTE_MODULES = ['src/views/HomeView.vue']
+// lib/background.js: the offline outbox must start on an offline first screen too.
+const PRECACHE_ROUTE_MODULES = ['src/views/HomeView.vue', 'src/lib/background.js']
 const precachePlan = new Set()
 
 function planPrecache() {
@@ -70,6 +71,7 @@ export default defineConfig({
       runtimeOnly: true,
       compositionOnly: true,
       strictMessage: true, // no HTML in messages
+      dropMessageCompiler: true, // every message is precompiled: the compiler never ships
     }),
     planPrecache(),
     // Vant components are imported on demand (no global app.use(Vant)).

@@ -2,7 +2,6 @@ import { createApp } from 'vue'
 import App from './App.vue'
 import { router } from './router.js'
 import { registerServiceWorker } from './lib/pwa.js'
-import { startOutbox } from './lib/drafts.js'
 import { i18n, startLanguage } from './lib/i18n.js'
 // Styles of the Vant function APIs (components in templates get theirs on demand).
 import 'vant/es/toast/style'
@@ -14,5 +13,3 @@ import './styles.css'
 // The remembered (or the browser's) language first: English is fetched before the first paint.
 startLanguage().finally(() => createApp(App).use(i18n).use(router).mount('#app'))
 registerServiceWorker()
-// Applications submitted offline go out by themselves when the network returns.
-startOutbox()

@@ -250,10 +250,12 @@ def test_the_service_worker_shows_every_push_and_tells_the_open_app(
     # Unreadable payload: still a notification (never a silent push), pointing at the inbox.
     cdp.send("ServiceWorker.deliverPushMessage", {"origin": live_server, "registrationId": registration, "data": "not json"})
     page.wait_for_function("window.__pushed.length === 2")
-    shown = page.evaluate("""async () => (await (await navigator.serviceWorker.ready).getNotifications())
-        .map((n) => ({ title: n.title, body: n.body, link: n.data && n.data.link }))""")
+    # The app is told while the notification is being shown: wait for it to be listed.
+    listed = """async () => (await (await navigator.serviceWorker.ready).getNotifications())
+        .map((n) => ({ title: n.title, body: n.body, link: n.data && n.data.link }))"""
     if shown:
-        assert {"title": "掌上办", "body": "您有一条新消息", "link": "/inbox"} in shown
+        page.wait_for_function(f"({listed})().then((all) => all.some((n) => n.link === '/inbox'))")
+        assert {"title": "掌上办", "body": "您有一条新消息", "link": "/inbox"} in page.evaluate(listed)
 
 
 REGISTER = """mutation($input: PushSubscriptionInput!) { registerPushSubscription(input: $input) {

@@ -26,7 +26,6 @@ function byArea(modules) {
 }
 
 const zh = byArea(import.meta.glob('../locales/zh-CN/*.json', { eager: true }))
-const englishModules = import.meta.glob('../locales/en/*.json')
 
 export const i18n = createI18n({
   legacy: false,
@@ -67,9 +66,9 @@ export function preferredLanguage() {
 
 async function loadEnglish() {
   if (i18n.global.availableLocales.includes('en')) return
-  const entries = await Promise.all(Object.entries(englishModules).map(async ([path, load]) => [path, await load()]))
-  i18n.global.setLocaleMessage('en', byArea(Object.fromEntries(entries)))
-  const { default: vantEnglish } = await import('vant/es/locale/lang/en-US')
+  const [{ default: english }, { default: vantEnglish }] = await Promise.all([
+    import('../locales/english.js'), import('vant/es/locale/lang/en-US')])
+  i18n.global.setLocaleMessage('en', english)
   Locale.add({ 'en-US': vantEnglish })
 }
 

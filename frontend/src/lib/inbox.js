@@ -8,16 +8,17 @@
 //   service worker says a push arrived; and shortly after live arrivals (a reconnect's replay
 //   may overlap a count that already includes them), the server's number wins.
 // - onNotification(fn) lets an open inbox list put new items on top.
-import { ref, watch } from 'vue'
+import { watch } from 'vue'
 import { NOTIFICATION_ADDED, inboxHead, unreadNotificationCount } from '../api/notifications.js'
 import { onReconnected, subscribe } from '../api/subscriptions.js'
 import { currentSubject, signedIn } from './auth.js'
 import { onReconnect } from './network.js'
+import { unreadCount } from './unread.js'
 
 const RESUBSCRIBE_MS = 3000
 const RECOUNT_MS = 1500
 
-export const unreadCount = ref(0)
+export { unreadCount } from './unread.js'
 
 const listeners = new Set()
 /** fn(notification) for every new notification; returns a function that stops listening. */
