@@ -507,7 +507,8 @@ async def run(stack: Stack) -> tuple[list[Round], dict[str, list[str]]]:
         await wait_healthy(api.base, server, log_path=logs["server"])
         stack.processes = {"server": server.pid}
         if stack.external:
-            worker = start_backend(env, "worker", logs["worker"], profile=PROFILE)
+            # INFO for its "worker running" line (the stack runs at WARNING to keep logs quiet).
+            worker = start_backend({**env, "LOG_LEVEL": "INFO"}, "worker", logs["worker"], profile=PROFILE)
             await wait_worker_ready(logs["worker"], worker)
             stack.processes["worker"] = worker.pid
             stack.wake = create_bus(env["REDIS_URL"])

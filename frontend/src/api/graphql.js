@@ -164,7 +164,10 @@ async function send(text, vars, { signal, token, persisted = null, withText }) {
 export async function cachedQuery(key, document, variables = {}, options = {}) {
   try {
     const data = await query(document, variables, options)
-    await save(key, { data, savedAt: Date.now() })
+    // Kept in the background: the screen shows the answer without waiting for IndexedDB (on a
+    // slow phone the write of a long guide costs a visible delay). A failed write only means no
+    // saved copy next time offline.
+    save(key, { data, savedAt: Date.now() }).catch(() => {})
     return { data, savedAt: null }
   } catch (error) {
     if (!(error instanceof ApiError) || !error.canUseSaved) throw error
