@@ -1,6 +1,7 @@
 import { createRouter, createWebHistory } from 'vue-router'
 import { focusScreenHeading, screenHeading } from './lib/screenFocus.js'
 import { t } from './lib/i18n.js'
+import { prefetchGuide } from './api/catalog.js'
 
 const routes = [
   { path: '/', name: 'home', component: () => import('./views/HomeView.vue'), meta: { titleKey: 'routes.home', tab: 'home' } },
@@ -42,6 +43,11 @@ export const router = createRouter({
   history: createWebHistory(),
   routes,
   scrollBehavior: (to, from, saved) => saved || { top: 0 },
+})
+
+// A guide's data is asked for while its screen's code downloads (see api/catalog.js).
+router.beforeEach((to) => {
+  if (to.name === 'item' && typeof to.params.code === 'string') prefetchGuide(to.params.code)
 })
 
 router.afterEach((to, from, failure) => {

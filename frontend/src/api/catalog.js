@@ -39,8 +39,27 @@ export function departments() {
   return cachedQuery('departments', '{ departments { id code name itemCount } }')
 }
 
+// A guide asked for by the router while the screen's code is still on its way (a first visit
+// straight to /items/…): the screen takes that answer instead of asking again, so the request
+// and the code download overlap. Taken once, and only while fresh.
+const EARLY_MS = 10_000
+const early = new Map()
+
+export function prefetchGuide(code) {
+  if (early.has(code)) return
+  const answer = guideQuery(code)
+  answer.catch(() => {}) // the screen reports it when it takes the answer
+  early.set(code, { answer, at: Date.now() })
+}
+
 // The whole 办事指南 of one item. Every guide opened is saved for offline use.
 export function guide(code) {
+  const asked = early.get(code)
+  early.delete(code)
+  return asked && Date.now() - asked.at < EARLY_MS ? asked.answer : guideQuery(code)
+}
+
+function guideQuery(code) {
   return cachedQuery(`item:${code}`, `query Guide($code: String!) {
     serviceItem(code: $code) {
       id code name itemType itemTypeLabel audience highFrequency isBundle isDemo remark
