@@ -90,11 +90,9 @@ HALLS = "query($i: String!) { bookableHalls(itemCode: $i) { hall { id name } } }
 def booked_today(live_server: str, token: str) -> str:
     """A booking of the teacher item at the city hall, moved to later today on the live server's
     database (check-in is same-day, and the tests must not depend on the hour they run at)."""
-    from datetime import date
-
     hall = next(h["hall"]["id"] for h in api(live_server, None, HALLS, {"i": TEACHER})["bookableHalls"]
                 if h["hall"]["name"] == "西安市政务服务中心")
-    start = date.today()
+    start = datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the hall's today (UTC's is a day behind from 16:00)
     slots = [s for s in api(live_server, None, SLOTS, {"h": hall, "i": TEACHER, "f": start.isoformat(),
                                                       "t": (start + timedelta(days=8)).isoformat()})["hallSlots"]
              if s["open"] and s["placesLeft"]]
