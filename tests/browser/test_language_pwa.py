@@ -4,6 +4,8 @@ back to Chinese. Chromium at 360 px."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import ARGS, chosen_mode  # noqa: F401  (ARGS: same launch as the fixtures)
@@ -28,6 +30,15 @@ def test_a_person_switches_to_english_in_me_and_it_stays_after_a_reload(page: Pa
     page.reload()
     expect(page.get_by_role("tab", name="Home")).to_be_visible()
     assert html_lang(page) == "en"
+
+    # 首页 in English: its own texts; the city's item names stay as published (Chinese).
+    page.get_by_role("tab", name="Home").click()
+    expect(page.get_by_role("heading", name="Zhangshangban (掌上办)")).to_be_visible()
+    expect(page.get_by_role("heading", name="Frequently used services")).to_be_visible()
+    expect(page.get_by_role("link", name="All departments ›")).to_be_visible()
+    expect(page.get_by_text("12345 government service hotline (12345 热线)")).to_be_visible()
+    expect(page).to_have_title("Zhangshangban (掌上办) · Xi'an government services")
+    page.get_by_role("tab", name=re.compile(r"\bMe$")).click()
 
     page.get_by_test_id("language-zh-CN").click()
     expect(page.get_by_role("tab", name="首页")).to_be_visible()
