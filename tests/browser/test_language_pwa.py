@@ -38,6 +38,11 @@ def test_a_person_switches_to_english_in_me_and_it_stays_after_a_reload(page: Pa
     expect(page.get_by_role("link", name="All departments ›")).to_be_visible()
     expect(page.get_by_text("12345 government service hotline (12345 热线)")).to_be_visible()
     expect(page).to_have_title("Zhangshangban (掌上办) · Xi'an government services")
+    page.get_by_role("link", name="All departments ›").click()
+    expect(page.get_by_text(re.compile(r"^\d+ departments, \d+ services$"))).to_be_visible()
+    page.get_by_placeholder("Find a department, e.g. 教育 or 公安").fill("不存在的部门")
+    expect(page.get_by_text("No department name contains “不存在的部门”")).to_be_visible()
+    expect(page).to_have_title("Departments · Zhangshangban")
     page.get_by_role("tab", name=re.compile(r"\bMe$")).click()
 
     page.get_by_test_id("language-zh-CN").click()
