@@ -68,7 +68,7 @@ async function loadEnglish() {
   if (i18n.global.availableLocales.includes('en')) return
   const [{ default: english }, { default: vantEnglish }] = await Promise.all([
     import('../locales/english.js'), import('vant/es/locale/lang/en-US')])
-  i18n.global.setLocaleMessage('en', english)
+  i18n.global.setLocaleMessage('en', byArea(english))
   Locale.add({ 'en-US': vantEnglish })
 }
 

@@ -1,5 +1,3 @@
-// All English messages as one module, so choosing English costs one request, not one per area.
-const modules = import.meta.glob('./en/*.json', { eager: true })
-
-export default Object.fromEntries(Object.entries(modules).map(([path, module]) =>
-  [path.split('/').pop().replace(/\.json$/, ''), module.default ?? module]))
+// All English messages as one module, so choosing English costs one request, not one per area
+// (lib/i18n.js keys them by area, as it does the Chinese).
+export default import.meta.glob('./en/*.json', { eager: true })
